@@ -1,0 +1,139 @@
+"""Initial states: an entry-interface state or an orbit, and impulsive burns.
+
+A state is an Earth-fixed position [m] and velocity [m s^-1] (numpy arrays of 3) at a time
+``t`` [s] after an optional UTC ``epoch``. Angles are in radians.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from sim.constants import WGS84_A
+from sim.earth import EarthModel, enu_basis, geodetic_to_ecef, greenwich_sidereal_angle
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Earth-fixed position [m], velocity [m s^-1] and time [s] after ``epoch`` (UTC)."""
+
+    position: np.ndarray
+    velocity: np.ndarray
+    time: float = 0.0
+    epoch: datetime | None = None
+
+    def utc(self, t):
+        """UTC datetime at simulation time t [s], or None without an epoch."""
+        return None if self.epoch is None else self.epoch + timedelta(seconds=float(t))
+
+
+def _omega_cross(earth, r):
+    w = earth.rotation_rate
+    return np.array([-w * r[1], w * r[0], 0.0])
+
+
+def entry_state(latitude, longitude, altitude, speed, flight_path_angle, heading, *,
+                frame, earth=EarthModel(), epoch=None):
+    """State from geodetic position and speed, flight-path angle and heading.
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        Geodetic [rad].
+    altitude : float
+        Above the ellipsoid [m].
+    speed : float
+        [m s^-1].
+    flight_path_angle : float
+        Angle of the velocity above the local horizontal [rad] (negative descending).
+    heading : float
+        Azimuth of the horizontal velocity, clockwise from north [rad].
+    frame : {"inertial", "relative"}
+        Whether speed, angle and heading are of the inertial or the Earth-relative velocity.
+    """
+    if frame not in ("inertial", "relative"):
+        raise ValueError(f"frame must be 'inertial' or 'relative', not {frame!r}")
+    r = np.array(geodetic_to_ecef(latitude, longitude, altitude))
+    east, north, up = (np.array(v) for v in enu_basis(latitude, longitude))
+    horizontal = speed * math.cos(flight_path_angle)
+    v = (horizontal * (math.sin(heading) * east + math.cos(heading) * north)
+         + speed * math.sin(flight_path_angle) * up)
+    if frame == "inertial":
+        v = v - _omega_cross(earth, r)
+    return State(r, v, 0.0, epoch)
+
+
+def orbit_state(perigee_altitude, apogee_altitude, inclination, raan, argument_of_perigee,
+                argument_of_latitude, *, earth=EarthModel(), epoch=None):
+    """State on a Keplerian orbit (osculating elements at the epoch).
+
+    Parameters
+    ----------
+    perigee_altitude, apogee_altitude : float
+        Apsis radii minus the equatorial radius (6,378,137 m) [m].
+    inclination : float
+        [rad].
+    raan : float
+        Right ascension of the ascending node [rad], from the equinox at the epoch; with no
+        epoch, the longitude of the ascending node at t = 0 (Greenwich-fixed).
+    argument_of_perigee : float
+        [rad] (ignored in effect for a circular orbit).
+    argument_of_latitude : float
+        Angle from the ascending node to the state in the orbit plane [rad].
+    """
+    rp = WGS84_A + perigee_altitude
+    ra = WGS84_A + apogee_altitude
+    if ra < rp:
+        raise ValueError("apogee_altitude must not be below perigee_altitude")
+    a = 0.5 * (rp + ra)
+    e = (ra - rp) / (ra + rp)
+    nu = argument_of_latitude - argument_of_perigee
+    p = a * (1.0 - e * e)
+    r = p / (1.0 + e * math.cos(nu))
+    sqrt_mu_p = math.sqrt(earth.mu / p)
+    # perifocal -> ECI
+    r_pf = np.array([r * math.cos(nu), r * math.sin(nu), 0.0])
+    v_pf = np.array([-sqrt_mu_p * math.sin(nu), sqrt_mu_p * (e + math.cos(nu)), 0.0])
+    rot = _rot3(-raan) @ _rot1(-inclination) @ _rot3(-argument_of_perigee)
+    r_eci = rot @ r_pf
+    v_eci = rot @ v_pf
+    theta = 0.0 if epoch is None else greenwich_sidereal_angle(epoch)
+    to_ecef = _rot3(theta)
+    r_ecef = to_ecef @ r_eci
+    v_ecef = to_ecef @ v_eci - _omega_cross(earth, r_ecef)
+    return State(r_ecef, v_ecef, 0.0, epoch)
+
+
+def _rot1(a):
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
+
+
+def _rot3(a):
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def inertial_velocity(state, earth=EarthModel()):
+    """Inertial velocity [m s^-1] in Earth-fixed axes: v + omega x r."""
+    return state.velocity + _omega_cross(earth, state.position)
+
+
+def impulsive_burn(state, delta_v, pitch=0.0, yaw=0.0, earth=EarthModel()):
+    """Apply an impulsive delta-v [m s^-1] against the inertial velocity.
+
+    ``pitch`` [rad] turns the burn direction from retrograde toward the local vertical
+    (up), ``yaw`` [rad] toward the orbit normal (r x v); 0, 0 is retrograde.
+    """
+    r = state.position
+    w = inertial_velocity(state, earth)
+    back = -w / np.linalg.norm(w)
+    up = r / np.linalg.norm(r)
+    up = up - np.dot(up, -back) * (-back)
+    up /= np.linalg.norm(up)
+    normal = np.cross(r, w)
+    normal /= np.linalg.norm(normal)
+    d = (math.cos(pitch) * math.cos(yaw) * back + math.sin(pitch) * up
+         + math.cos(pitch) * math.sin(yaw) * normal)
+    return State(r.copy(), state.velocity + delta_v * d, state.time, state.epoch)

@@ -1,0 +1,226 @@
+"""Value types of a simulation result: :class:`Trajectory` and its event log; CSV output."""
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from sim.dynamics import N_STATE, OUTPUT_COLUMNS, S_HEAT, S_MASS, outputs
+
+#: Termination reasons.
+LANDED = "landed"
+SKIPPED_OUT = "skipped_out"
+TIME_LIMIT = "time_limit"
+FAILED = "failed"
+
+#: name -> (unit, description) of every trajectory column.
+COLUMNS = {
+    "time": ("s", "time since the start of the simulation"),
+    **{name: (unit, text) for name, unit, text in OUTPUT_COLUMNS},
+    "phase": ("-", "index of the active phase"),
+}
+_STATE_COLUMNS = ("x", "y", "z", "vx", "vy", "vz")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the event log.
+
+    Attributes
+    ----------
+    time : float
+        [s].
+    name : str
+        What happened (e.g. ``"phase end: altitude <= 140000 m"``, ``"ground"``).
+    phase : str
+        Name of the phase that was active.
+    altitude : float
+        [m].
+    """
+
+    time: float
+    name: str
+    phase: str
+    altitude: float
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """A piece of the flight integrated with one parameter vector (internal)."""
+
+    phase_index: int
+    t: np.ndarray
+    y: np.ndarray  # [n, N_STATE]
+    params: np.ndarray
+    tables: tuple
+    dense: object  # callable t -> y (scipy OdeSolution) or None
+
+    def columns(self, t=None, y=None):
+        t = self.t if t is None else t
+        y = self.y if y is None else y
+        return outputs(t, np.ascontiguousarray(y), self.params, *self.tables)
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """The result of :func:`sim.simulate`: named columns at the integrator's steps.
+
+    Columns (``traj["altitude"]``, units in :data:`COLUMNS`) hold one row per accepted
+    integrator step; rows at the same time appear twice at phase changes (before and
+    after). ``status`` says why the flight stopped, ``message`` explains it and ``events``
+    is the log of everything that happened (phase changes, landing).
+
+    Attributes
+    ----------
+    status : str
+        ``"landed"``, ``"skipped_out"``, ``"time_limit"`` or ``"failed"``.
+    message : str
+    events : tuple of Event
+    phase_names : tuple of str
+    epoch : datetime or None
+        UTC time of t = 0.
+    data : dict of str -> ndarray
+    diagnostics : dict
+        Per-phase diagnostics of the control laws (e.g. guidance bank history).
+    """
+
+    status: str
+    message: str
+    events: tuple
+    phase_names: tuple
+    epoch: datetime | None
+    data: dict
+    segments: tuple = field(repr=False, default=())
+    diagnostics: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_segments(cls, segments, status, message, events, phase_names, epoch,
+                      diagnostics=None):
+        data = _columns_of(segments)
+        return cls(status, message, tuple(events), tuple(phase_names), epoch, data,
+                   tuple(segments), diagnostics or {})
+
+    # --- access -------------------------------------------------------------------------
+    def __getitem__(self, name):
+        try:
+            return self.data[name]
+        except KeyError:
+            raise KeyError(f"no column {name!r}; columns: {', '.join(self.data)}") from None
+
+    @property
+    def columns(self):
+        """Column names."""
+        return tuple(self.data)
+
+    @property
+    def ok(self):
+        """True when the flight reached the ground."""
+        return self.status == LANDED
+
+    def __len__(self):
+        return len(self.data["time"])
+
+    @property
+    def final(self):
+        """The last row as a dict."""
+        return {k: v[-1] for k, v in self.data.items()}
+
+    def state_at(self, t):
+        """Earth-fixed state [x, y, z, vx, vy, vz, heat_load, mass] at time t [s] (dense
+        output of the integrator)."""
+        seg = self._segment_at(t)
+        return np.asarray(seg.dense(t), dtype=float)
+
+    def _segment_at(self, t):
+        if not self.segments:
+            raise ValueError("this trajectory has no dense output")
+        t0 = self.segments[0].t[0]
+        t1 = self.segments[-1].t[-1]
+        if not t0 <= t <= t1:
+            raise ValueError(f"time {t} s is outside the trajectory [{t0}, {t1}] s")
+        for seg in self.segments:
+            if seg.t[0] <= t <= seg.t[-1]:
+                chosen = seg
+                if t < seg.t[-1]:
+                    return seg
+        return chosen
+
+    def resample(self, times):
+        """The trajectory's columns at the given times [s] (dense output, not interpolation
+        of the stored rows): a new Trajectory with the same status and events."""
+        times = np.asarray(times, dtype=float)
+        parts = []
+        for t in times:
+            seg = self._segment_at(float(t))
+            y = np.asarray(seg.dense(float(t)), dtype=float).reshape(1, N_STATE)
+            parts.append((seg, np.array([t]), y))
+        segs = [Segment(s.phase_index, t, y, s.params, s.tables, None) for s, t, y in parts]
+        return Trajectory(self.status, self.message, self.events, self.phase_names, self.epoch,
+                          _columns_of(segs), tuple(self.segments), self.diagnostics)
+
+    def to_csv(self, path):
+        """Write the columns to a CSV file (header: ``name [unit]``), atomically."""
+        names = list(self.data)
+        header = [f"{n} [{COLUMNS[n][0]}]" if n in COLUMNS else n for n in names]
+        matrix = np.column_stack([self.data[n] for n in names])
+        atomic_write(path, lambda f: _write_csv(f, header, matrix))
+
+    def dataframe(self):
+        """The columns as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("Trajectory.dataframe() needs pandas: pip install pandas") from exc
+        return pd.DataFrame(self.data)
+
+
+def _write_csv(f, header, matrix):
+    w = csv.writer(f)
+    w.writerow(header)
+    for row in matrix:
+        w.writerow([repr(float(v)) for v in row])
+
+
+def atomic_write(path, writer, mode="w"):
+    """Write a file through a temporary file in the same folder and a rename, so that a
+    reader never sees a half-written result."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, mode, newline="" if "b" not in mode else None) as f:
+            writer(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _columns_of(segments):
+    if not segments:
+        return {name: np.zeros(0) for name in COLUMNS}
+    t = np.concatenate([s.t for s in segments])
+    out = np.concatenate([s.columns() for s in segments])
+    y = np.concatenate([s.y for s in segments])
+    data = {"time": t}
+    for k, (name, _, _) in enumerate(OUTPUT_COLUMNS):
+        data[name] = out[:, k]
+    data["phase"] = np.concatenate([np.full(len(s.t), s.phase_index) for s in segments])
+    for k, name in enumerate(_STATE_COLUMNS):
+        data[name] = y[:, k]
+    assert S_HEAT == 6 and S_MASS == 7
+    return data
+
+
+COLUMNS.update({
+    "x": ("m", "Earth-fixed position x"),
+    "y": ("m", "Earth-fixed position y"),
+    "z": ("m", "Earth-fixed position z"),
+    "vx": ("m s^-1", "Earth-fixed velocity x"),
+    "vy": ("m s^-1", "Earth-fixed velocity y"),
+    "vz": ("m s^-1", "Earth-fixed velocity z"),
+})

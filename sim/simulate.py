@@ -1,0 +1,240 @@
+"""Phases over ``solve_ivp``: the flight of a capsule from a state to the ground.
+
+A flight is a sequence of :class:`Phase` objects (a vehicle configuration, a control law
+and the triggers that end the phase). :func:`simulate` integrates them in turn, switching
+on exact terminal events, and returns a :class:`~sim.results.Trajectory` that says why it
+stopped.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from sim import dynamics as dyn
+from sim.atmosphere import ExponentialAtmosphere
+from sim.earth import EarthModel
+from sim.events import IvpEvent, Trigger
+from sim.guidance import ConstantBank
+from sim.initial import State
+from sim.results import FAILED, LANDED, SKIPPED_OUT, TIME_LIMIT, Event, Segment, Trajectory
+from sim.vehicle import Vehicle
+
+#: Absolute tolerances per state component, in units of rtol.
+_ATOL_SCALE = np.array([1e5, 1e5, 1e5, 1e2, 1e2, 1e2, 1e8, 1e3])
+
+ATTITUDES = {"heat_shield_first": 1.0, "hatch_first": -1.0}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a flight.
+
+    Attributes
+    ----------
+    name : str
+    vehicle : Vehicle
+        What flies. A phase continues the mass of the previous phase when its vehicle has
+        the same name (propellant burned stays burned); a vehicle of another name starts at
+        its own mass (a separation).
+    control : control law
+        Bank-angle law (see :mod:`sim.guidance`).
+    until : tuple of Trigger
+        The phase ends when any of these fires; the flight ends on the ground whatever the
+        phase. The last phase normally has none.
+    attitude : str
+        ``"heat_shield_first"`` (loads eyeballs-in) or ``"hatch_first"`` (eyeballs-out).
+    """
+
+    name: str
+    vehicle: Vehicle
+    control: object = field(default_factory=ConstantBank)
+    until: tuple = ()
+    attitude: str = "heat_shield_first"
+
+    def __post_init__(self):
+        if self.attitude not in ATTITUDES:
+            raise ValueError(f"attitude must be one of {', '.join(ATTITUDES)}")
+        object.__setattr__(self, "until", tuple(self.until))
+        for trig in self.until:
+            if not isinstance(trig, Trigger):
+                raise TypeError("Phase.until takes Trigger objects")
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseModel:
+    """A phase's numeric model: parameter vector and tables for the compiled core."""
+
+    params: np.ndarray
+    tables: tuple  # cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp
+
+    @property
+    def args(self):
+        return (self.params, *self.tables)
+
+
+def build_model(vehicle, atmosphere, earth, *, chute_start_area=0.0, phase_start=0.0,
+                attitude="heat_shield_first", engine_on=True):
+    """Pack a vehicle, an atmosphere and the Earth into a :class:`PhaseModel`."""
+    p = np.zeros(dyn.N_PARAMS)
+    p[dyn.P_MU] = earth.mu
+    p[dyn.P_J2] = earth.j2
+    p[dyn.P_RADIUS] = earth.radius
+    p[dyn.P_OMEGA] = earth.rotation_rate
+    kind, rho0, h, scale, tab_alt, tab_lnrho, tab_temp = atmosphere._pack()
+    p[dyn.P_ATM_KIND] = kind
+    p[dyn.P_RHO0] = rho0
+    p[dyn.P_SCALE_HEIGHT] = h
+    p[dyn.P_DENSITY_SCALE] = scale
+    p[dyn.P_AREA] = vehicle.reference_area
+    p[dyn.P_NOSE_RADIUS] = vehicle.nose_radius
+    p[dyn.P_CD] = vehicle.drag_coefficient
+    p[dyn.P_LD] = vehicle.lift_to_drag
+    chute = vehicle.parachute
+    p[dyn.P_CHUTE_CDS0] = chute_start_area if chute else 0.0
+    p[dyn.P_CHUTE_CDS] = chute.drag_area if chute else 0.0
+    p[dyn.P_CHUTE_T0] = phase_start
+    p[dyn.P_CHUTE_FILL] = chute.fill_time if chute else 0.0
+    if vehicle.engine is not None and engine_on:
+        p[dyn.P_THRUST] = vehicle.engine.thrust
+        p[dyn.P_ISP] = vehicle.engine.specific_impulse
+        p[dyn.P_THRUST_PITCH] = vehicle.engine.pitch
+        p[dyn.P_THRUST_YAW] = vehicle.engine.yaw
+    p[dyn.P_ATTITUDE] = ATTITUDES[attitude]
+    tables = (vehicle.cd_mach, vehicle.cd_values, tab_alt, tab_lnrho, tab_temp)
+    return PhaseModel(p, tables)
+
+
+def simulate(initial: State, phases: Sequence[Phase], *, atmosphere=None, earth=None,
+             ground_altitude=0.0, ceiling_altitude=None, max_time=20000.0, rtol=1e-8,
+             method="DOP853") -> Trajectory:
+    """Fly a capsule through its phases from an initial state to the ground.
+
+    Parameters
+    ----------
+    initial : State
+        Earth-fixed position and velocity (see :mod:`sim.initial`).
+    phases : sequence of Phase
+    atmosphere : atmosphere model, optional
+        Default :class:`~sim.atmosphere.ExponentialAtmosphere` (1.225 kg m^-3, 7.2 km).
+    earth : EarthModel, optional
+        Default WGS-84 with J2 and rotation.
+    ground_altitude : float
+        Height of the ground above the ellipsoid [m]; reaching it ends the flight.
+    ceiling_altitude : float, optional
+        Rising through this height ends the flight as ``"skipped_out"`` [m]; default 50 km
+        above the higher of the initial altitude and 100 km.
+    max_time : float
+        Simulation time limit [s] (status ``"time_limit"``).
+    rtol : float
+        Relative tolerance of the integrator. The absolute tolerances scale with it:
+        rtol times 1e5 m, 1e2 m/s, 1e8 J/m^2 and 1e3 kg (1 mm, 1 um/s, 1 J/m^2 and 10 mg
+        at the default 1e-8).
+    method : str
+        ``solve_ivp`` method ("DOP853", "RK45", "LSODA", ...).
+
+    Returns
+    -------
+    Trajectory
+    """
+    if not phases:
+        raise ValueError("simulate needs at least one phase")
+    atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
+    earth = EarthModel() if earth is None else earth
+    from sim.dynamics import event_quantity, Q_ALTITUDE  # noqa: I001 (compiled, cheap)
+
+    y = np.zeros(dyn.N_STATE)
+    y[0:3] = initial.position
+    y[3:6] = initial.velocity
+    y[dyn.S_HEAT] = 0.0
+    y[dyn.S_MASS] = phases[0].vehicle.mass
+    t = float(initial.time)
+    t_limit = t + max_time
+    if ceiling_altitude is None:
+        first = build_model(phases[0].vehicle, atmosphere, earth)
+        h0 = event_quantity(Q_ALTITUDE, t, y, *first.args)
+        ceiling_altitude = max(h0, 100e3) + 50e3
+    atol = rtol * _ATOL_SCALE
+
+    segments, events, diagnostics = [], [], {}
+    bank = 0.0
+    chute_area = 0.0
+    status, message = None, ""
+    prev_vehicle = None
+    for index, phase in enumerate(phases):
+        if prev_vehicle is not None and phase.vehicle.name != prev_vehicle.name:
+            y[dyn.S_MASS] = phase.vehicle.mass
+        prev_vehicle = phase.vehicle
+        model = build_model(phase.vehicle, atmosphere, earth, chute_start_area=chute_area,
+                            phase_start=t, attitude=phase.attitude)
+        ground = IvpEvent(Q_ALTITUDE, ground_altitude, -1, model.args, "ground")
+        ceiling = IvpEvent(Q_ALTITUDE, ceiling_altitude, 1, model.args, "ceiling")
+        triggers = [trig.event(t, model.args, trig.describe()) for trig in phase.until]
+        passed = [e for e in triggers if e.already_past(t, y)]
+        if passed:
+            h = ground.value(t, y)
+            events.append(Event(t, f"phase '{phase.name}' skipped: {passed[0].label} "
+                                "already at its start", phase.name, h))
+            continue
+        controller = phase.control.start(t, y.copy(), bank, model)
+        phase_done = False
+        while not phase_done:
+            seg = controller.segment(t, y.copy(), bank)
+            p = model.params.copy()
+            p[dyn.P_BANK_MODE] = seg.mode
+            p[dyn.P_BANK0] = seg.bank0
+            p[dyn.P_BANK_T0] = seg.t0
+            p[dyn.P_BANK_RATE] = seg.rate
+            p[dyn.P_BANK_CMD] = seg.command
+            args = (p, *model.tables)
+            t_end = t_limit if controller.period is None else min(t + controller.period,
+                                                                   t_limit)
+            evs = [ground, ceiling, *triggers]
+            for e in evs:
+                e.model_args = args
+
+            def fun(tt, yy, args=args):
+                return dyn.rhs(tt, yy, *args)
+
+            sol = solve_ivp(fun, (t, t_end), y, method=method, rtol=rtol, atol=atol,
+                            events=evs, dense_output=True)
+            segments.append(Segment(index, sol.t, sol.y.T.copy(), p, model.tables, sol.sol))
+            if sol.status == -1:
+                status, message = FAILED, f"integration failed in phase '{phase.name}' " \
+                                          f"at t = {sol.t[-1]:.3f} s: {sol.message}"
+                break
+            t = float(sol.t[-1])
+            y = sol.y[:, -1].copy()
+            bank = float(dyn.bank_angle(t, p))
+            chute_area = float(dyn.parachute_drag_area(t, p)) if phase.vehicle.parachute else 0.0
+            if sol.status == 1:
+                fired = [e for e, te in zip(evs, sol.t_events, strict=True) if len(te)]
+                first = fired[0]
+                h = ground.value(t, y)
+                if first is ground:
+                    status, message = LANDED, f"reached the ground at t = {t:.3f} s"
+                    events.append(Event(t, "ground", phase.name, h))
+                elif first is ceiling:
+                    status = SKIPPED_OUT
+                    message = (f"rose through the ceiling of {ceiling_altitude / 1e3:g} km "
+                               f"at t = {t:.3f} s")
+                    events.append(Event(t, "skipped out", phase.name, h))
+                else:
+                    events.append(Event(t, f"end of '{phase.name}': {first.label}",
+                                        phase.name, h))
+                    phase_done = True
+            elif t >= t_limit:
+                status, message = TIME_LIMIT, f"reached the time limit of {max_time:g} s"
+                events.append(Event(t, "time limit", phase.name, ground.value(t, y)))
+            if status is not None:
+                break
+        diag = getattr(controller, "diagnostics", None)
+        if diag:
+            diagnostics[phase.name] = diag
+        if status is not None:
+            break
+    if status is None:
+        status, message = FAILED, "the last phase ended before the ground was reached"
+    return Trajectory.from_segments(segments, status, message, events,
+                                    [ph.name for ph in phases], initial.epoch, diagnostics)
