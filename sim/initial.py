@@ -137,3 +137,59 @@ def impulsive_burn(state, delta_v, pitch=0.0, yaw=0.0, earth=EarthModel()):
     d = (math.cos(pitch) * math.cos(yaw) * back + math.sin(pitch) * up
          + math.cos(pitch) * math.sin(yaw) * normal)
     return State(r.copy(), state.velocity + delta_v * d, state.time, state.epoch)
+
+
+@dataclass(frozen=True)
+class OrbitSpec:
+    """An orbit before the deorbit burn (angles [rad], altitudes [m]).
+
+    ``raan`` and ``argument_of_latitude`` may be None when deorbit targeting solves them
+    (:func:`sim.targeting.solve_deorbit`); :meth:`state` needs both.
+    """
+
+    perigee_altitude: float
+    apogee_altitude: float
+    inclination: float
+    raan: float | None
+    argument_of_latitude: float | None
+    argument_of_perigee: float = 0.0
+    epoch: datetime | None = None
+
+    def state(self, earth=EarthModel()):
+        if self.raan is None or self.argument_of_latitude is None:
+            raise ValueError("the orbit's raan and argument_of_latitude are not set; "
+                             "solve them with deorbit targeting first")
+        return orbit_state(self.perigee_altitude, self.apogee_altitude, self.inclination,
+                           self.raan, self.argument_of_perigee, self.argument_of_latitude,
+                           earth=earth, epoch=self.epoch)
+
+
+@dataclass(frozen=True)
+class BurnSpec:
+    """A deorbit burn at the orbit state.
+
+    Attributes
+    ----------
+    delta_v : float
+        [m s^-1].
+    kind : str
+        ``"impulsive"`` (applied at the state) or ``"finite"`` (a thrust phase that starts
+        at the state, flown by the first phase's vehicle with ``engine``).
+    pitch, yaw : float
+        Direction from retrograde [rad] (see :func:`impulsive_burn`).
+    thrust, specific_impulse : float, optional
+        [N], [s]; required for a finite burn.
+    """
+
+    delta_v: float
+    kind: str = "impulsive"
+    pitch: float = 0.0
+    yaw: float = 0.0
+    thrust: float | None = None
+    specific_impulse: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in ("impulsive", "finite"):
+            raise ValueError("burn kind must be 'impulsive' or 'finite'")
+        if self.kind == "finite" and not (self.thrust and self.specific_impulse):
+            raise ValueError("a finite burn needs thrust and specific_impulse")
