@@ -22,6 +22,7 @@ below), so that ``solve_ivp``, the guidance predictor and batch integrators shar
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -329,3 +330,51 @@ def event_quantity(kind, t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_te
     if kind == Q_DYNAMIC_PRESSURE:
         return s[8]
     return s[7]
+
+
+# --- packing configuration into the numeric model ------------------------------------------
+ATTITUDES = {"heat_shield_first": 1.0, "hatch_first": -1.0}
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseModel:
+    """A phase's numeric model: parameter vector and tables for the compiled core."""
+
+    params: np.ndarray
+    tables: tuple  # cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp
+
+    @property
+    def args(self):
+        return (self.params, *self.tables)
+
+
+def build_model(vehicle, atmosphere, earth, *, chute_start_area=0.0, phase_start=0.0,
+                attitude="heat_shield_first", engine_on=True):
+    """Pack a vehicle, an atmosphere and the Earth into a :class:`PhaseModel`."""
+    p = np.zeros(N_PARAMS)
+    p[P_MU] = earth.mu
+    p[P_J2] = earth.j2
+    p[P_RADIUS] = earth.radius
+    p[P_OMEGA] = earth.rotation_rate
+    kind, rho0, h, scale, tab_alt, tab_lnrho, tab_temp = atmosphere._pack()
+    p[P_ATM_KIND] = kind
+    p[P_RHO0] = rho0
+    p[P_SCALE_HEIGHT] = h
+    p[P_DENSITY_SCALE] = scale
+    p[P_AREA] = vehicle.reference_area
+    p[P_NOSE_RADIUS] = vehicle.nose_radius
+    p[P_CD] = vehicle.drag_coefficient
+    p[P_LD] = vehicle.lift_to_drag
+    chute = vehicle.parachute
+    p[P_CHUTE_CDS0] = chute_start_area if chute else 0.0
+    p[P_CHUTE_CDS] = chute.drag_area if chute else 0.0
+    p[P_CHUTE_T0] = phase_start
+    p[P_CHUTE_FILL] = chute.fill_time if chute else 0.0
+    if vehicle.engine is not None and engine_on:
+        p[P_THRUST] = vehicle.engine.thrust
+        p[P_ISP] = vehicle.engine.specific_impulse
+        p[P_THRUST_PITCH] = vehicle.engine.pitch
+        p[P_THRUST_YAW] = vehicle.engine.yaw
+    p[P_ATTITUDE] = ATTITUDES[attitude]
+    tables = (vehicle.cd_mach, vehicle.cd_values, tab_alt, tab_lnrho, tab_temp)
+    return PhaseModel(p, tables)

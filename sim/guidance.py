@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from sim.dynamics import BANK_CONSTANT, BANK_ROLLING, BANK_SLEW
 
 
@@ -69,3 +71,212 @@ def slew_segment(t, bank, command, rate):
     return BankSegment(BANK_SLEW, bank, t, abs(rate), command)
 
 
+
+
+@dataclass(frozen=True)
+class GuidedBank:
+    """Predictor-corrector entry guidance: steer the lift to land on a target.
+
+    Every ``period`` seconds the guidance
+
+    1. estimates the ratio of the real to the modelled drag (density and drag coefficient
+       errors look alike) from the sensed acceleration, filtered with gain
+       ``density_filter_gain``;
+    2. predicts, with the compiled predictor of :mod:`sim.predictor` and its own model
+       (``model_vehicle``, ``model_atmosphere``: what the flight computer believes, not
+       the dispersed truth) scaled by that ratio, where the capsule reaches
+       ``final_altitude`` if it holds a constant bank magnitude from now on;
+    3. corrects the bank magnitude by secant iterations until the predicted downrange
+       error to the target is below ``tolerance`` (bounded by ``min_bank``, ``max_bank``);
+    4. reverses the bank's sign when the target's crossrange (its distance from the great
+       circle along the current velocity) leaves a deadband that narrows linearly with
+       speed from ``deadband_high`` (at ``speed_high``) to ``deadband_low`` (at
+       ``speed_low``) on the side away from the lift;
+    5. commands the bank, which slews there at ``bank_rate_limit``.
+
+    Below ``stop_speed`` the command is frozen (the capsule has little authority left and
+    the geometry to the target degenerates). The predictor's reference is the point where
+    the capsule reaches ``final_altitude`` (the parachute command), the aim point of the
+    Soyuz descent; the drift under the canopies is not predicted.
+
+    This is a numerical predictor-corrector of the family of Lu (2014), "Entry guidance: a
+    unified method", J. Guid. Control Dyn. 37(3), with a constant-bank profile and the
+    crossrange-deadband reversal logic of Apollo-heritage lateral guidance.
+
+    Attributes
+    ----------
+    target_latitude, target_longitude : float
+        Geodetic target [rad].
+    period : float
+        Guidance cycle [s].
+    bank_rate_limit : float
+        Largest roll rate of the bank [rad s^-1].
+    final_altitude : float
+        Altitude where predictions stop [m].
+    min_bank, max_bank : float
+        Bounds of the bank magnitude [rad].
+    deadband_high, deadband_low : float
+        Crossrange deadband at high and low speed [m].
+    speed_high, speed_low : float
+        Speeds where the deadband takes those values [m s^-1].
+    stop_speed : float
+        Speed below which the command is frozen [m s^-1].
+    tolerance : float
+        Downrange tolerance of the corrector [m].
+    density_filter_gain : float
+        Gain of the drag-ratio filter per cycle [-]; 0 turns the estimator off.
+    predictor_step : float
+        Predictor step in the atmosphere [s] (10 s above 120 km).
+    model_vehicle, model_atmosphere : optional
+        The guidance's own model; None uses the flight's (then the guidance knows the
+        truth: only for studies of the guidance itself).
+    """
+
+    target_latitude: float
+    target_longitude: float
+    period: float = 2.0
+    bank_rate_limit: float = math.radians(15.0)
+    final_altitude: float = 10.7e3
+    min_bank: float = 0.0
+    max_bank: float = math.radians(150.0)
+    deadband_high: float = 25e3
+    deadband_low: float = 2e3
+    speed_high: float = 7000.0
+    speed_low: float = 2500.0
+    stop_speed: float = 1000.0
+    tolerance: float = 200.0
+    density_filter_gain: float = 0.3
+    predictor_step: float = 1.0
+    model_vehicle: object = None
+    model_atmosphere: object = None
+
+    def start(self, t, y, bank, model):
+        return _GuidedController(self, t, y, bank, model)
+
+
+class _GuidedController:
+    """Per-flight state of :class:`GuidedBank`."""
+
+    def __init__(self, law, t, y, bank, model):
+        from sim.dynamics import (
+            P_J2,
+            P_MU,
+            P_OMEGA,
+            P_RADIUS,
+            build_model,
+        )
+        from sim.earth import EarthModel, geodetic_to_ecef
+
+        self.law = law
+        self.period = law.period
+        self.truth = model
+        p = model.params
+        if law.model_vehicle is None and law.model_atmosphere is None:
+            self.guide = model
+        else:
+            from sim.atmosphere import ExponentialAtmosphere
+
+            earth = EarthModel(mu=p[P_MU], j2=p[P_J2], radius=p[P_RADIUS],
+                               rotation_rate=p[P_OMEGA])
+            self.guide = build_model(law.model_vehicle, law.model_atmosphere
+                                     or ExponentialAtmosphere(), earth)
+        self.target = np.array(geodetic_to_ecef(law.target_latitude, law.target_longitude, 0.0))
+        self.drag_ratio = 1.0
+        self.magnitude = abs(wrap(bank)) if bank else math.radians(45.0)
+        self.magnitude = min(max(self.magnitude, law.min_bank), law.max_bank)
+        self.sign = 0.0
+        self.command = None
+        self.slope = None
+        self.history = {"time": [], "bank_command_deg": [], "predicted_downrange_km": [],
+                        "predicted_crossrange_km": [], "drag_ratio": [], "reversals": []}
+        self.diagnostics = self.history
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _predict(self, t, y, magnitude):
+        from sim.predictor import propagate, range_errors
+        from sim.dynamics import BANK_CONSTANT, P_BANK0, P_BANK_MODE, P_DENSITY_SCALE
+
+        p = self.guide.params.copy()
+        p[P_BANK_MODE] = BANK_CONSTANT
+        p[P_BANK0] = self.sign * magnitude if self.sign else magnitude
+        p[P_DENSITY_SCALE] *= self.drag_ratio
+        t_end, y_end, reason = propagate(t, y, p, *self.guide.tables, self.law.final_altitude,
+                                         t + 4000.0, self.law.predictor_step, 10.0, 120e3,
+                                         200e3)
+        if reason != 0:
+            return 1e7, 0.0  # skip-out or no landing: a huge overshoot
+        return range_errors(y[0:3], y_end[0:3], self.target, 6371e3)
+
+    def _update_drag_ratio(self, t, y):
+        from sim.dynamics import flight_state
+
+        sensed = flight_state(t, y, *self.truth.args)
+        modelled = flight_state(t, y, *self.guide.args)
+        a_s = math.sqrt(sensed[11] ** 2 + sensed[12] ** 2 + sensed[13] ** 2)
+        a_m = math.sqrt(modelled[11] ** 2 + modelled[12] ** 2 + modelled[13] ** 2)
+        if a_s > 0.5 and a_m > 0.0:  # above 0.05 g the measurement is meaningful
+            g = self.law.density_filter_gain
+            self.drag_ratio += g * (a_s / a_m - self.drag_ratio)
+
+    def segment(self, t, y, bank):
+        law = self.law
+        speed = math.sqrt(y[3] ** 2 + y[4] ** 2 + y[5] ** 2)
+        if self.command is not None and speed < law.stop_speed:
+            return slew_segment(t, bank, self.command, law.bank_rate_limit)
+        self._update_drag_ratio(t, y)
+        crossrange = self._target_crossrange(y)
+        if self.sign == 0.0:
+            self.sign = 1.0 if crossrange >= 0 else -1.0
+        # longitudinal: secant on the bank magnitude
+        lo, hi = law.min_bank, law.max_bank
+        s0 = self.magnitude
+        z0, c0 = self._predict(t, y, s0)
+        best = (abs(z0), s0, z0, c0)
+        if abs(z0) > law.tolerance:
+            slope = self.slope if self.slope is not None else -50e3  # [m/rad] to start
+            s1 = min(max(s0 - z0 / slope, lo), hi)
+            for _ in range(4):
+                if s1 == s0:
+                    break
+                z1, c1 = self._predict(t, y, s1)
+                if abs(z1) < best[0]:
+                    best = (abs(z1), s1, z1, c1)
+                if abs(z1) <= law.tolerance:
+                    break
+                if z1 != z0:
+                    new_slope = (z1 - z0) / (s1 - s0)
+                    if new_slope < 0:
+                        self.slope = new_slope
+                        slope = new_slope
+                s0, z0 = s1, z1
+                s1 = min(max(s1 - z1 / slope, lo), hi)
+        _, self.magnitude, z, c = best
+        # lateral: bank reversal outside the heading-error deadband
+        frac = min(max((speed - law.speed_low) / (law.speed_high - law.speed_low), 0.0), 1.0)
+        deadband = law.deadband_low + (law.deadband_high - law.deadband_low) * frac
+        if (crossrange < -deadband and self.sign > 0) or (
+                crossrange > deadband and self.sign < 0):
+            self.sign = -self.sign
+            self.history["reversals"].append(float(t))
+        self.command = self.sign * self.magnitude
+        h = self.history
+        h["time"].append(float(t))
+        h["bank_command_deg"].append(math.degrees(self.command))
+        h["predicted_downrange_km"].append(z / 1e3)
+        h["predicted_crossrange_km"].append(c / 1e3)
+        h["drag_ratio"].append(self.drag_ratio)
+        return slew_segment(t, bank, self.command, law.bank_rate_limit)
+
+    def _target_crossrange(self, y):
+        """Distance of the target from the great circle along the current Earth-relative
+        velocity [m] (sphere of 6,371 km), positive: target to the right."""
+        r = y[0:3] / np.linalg.norm(y[0:3])
+        normal = np.cross(r, y[3:6])  # left of the velocity
+        normal /= np.linalg.norm(normal)
+        tg = self.target / np.linalg.norm(self.target)
+        return -math.asin(min(max(float(np.dot(normal, tg)), -1.0), 1.0)) * 6371e3
+
+
+def wrap(a):
+    """Angle wrapped into [-pi, pi) [rad]."""
+    return (a + math.pi) % (2.0 * math.pi) - math.pi

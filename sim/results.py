@@ -15,6 +15,7 @@ LANDED = "landed"
 SKIPPED_OUT = "skipped_out"
 TIME_LIMIT = "time_limit"
 FAILED = "failed"
+STOPPED = "stopped"  #: the last phase ended on one of its own triggers
 
 #: name -> (unit, description) of every trajectory column.
 COLUMNS = {
@@ -76,7 +77,8 @@ class Trajectory:
     Attributes
     ----------
     status : str
-        ``"landed"``, ``"skipped_out"``, ``"time_limit"`` or ``"failed"``.
+        ``"landed"``, ``"skipped_out"``, ``"time_limit"``, ``"failed"`` or ``"stopped"``
+        (the last phase ended on one of its triggers before the ground).
     message : str
     events : tuple of Event
     phase_names : tuple of str

@@ -13,18 +13,26 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from sim import dynamics as dyn
+from sim.dynamics import ATTITUDES, PhaseModel, build_model  # noqa: F401 (re-export)
 from sim.atmosphere import ExponentialAtmosphere
 from sim.earth import EarthModel
 from sim.events import IvpEvent, Trigger
 from sim.guidance import ConstantBank
 from sim.initial import State
-from sim.results import FAILED, LANDED, SKIPPED_OUT, TIME_LIMIT, Event, Segment, Trajectory
+from sim.results import (
+    FAILED,
+    LANDED,
+    SKIPPED_OUT,
+    STOPPED,
+    TIME_LIMIT,
+    Event,
+    Segment,
+    Trajectory,
+)
 from sim.vehicle import Vehicle
 
 #: Absolute tolerances per state component, in units of rtol.
 _ATOL_SCALE = np.array([1e5, 1e5, 1e5, 1e2, 1e2, 1e2, 1e8, 1e3])
-
-ATTITUDES = {"heat_shield_first": 1.0, "hatch_first": -1.0}
 
 
 @dataclass(frozen=True)
@@ -60,50 +68,6 @@ class Phase:
         for trig in self.until:
             if not isinstance(trig, Trigger):
                 raise TypeError("Phase.until takes Trigger objects")
-
-
-@dataclass(frozen=True, eq=False)
-class PhaseModel:
-    """A phase's numeric model: parameter vector and tables for the compiled core."""
-
-    params: np.ndarray
-    tables: tuple  # cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp
-
-    @property
-    def args(self):
-        return (self.params, *self.tables)
-
-
-def build_model(vehicle, atmosphere, earth, *, chute_start_area=0.0, phase_start=0.0,
-                attitude="heat_shield_first", engine_on=True):
-    """Pack a vehicle, an atmosphere and the Earth into a :class:`PhaseModel`."""
-    p = np.zeros(dyn.N_PARAMS)
-    p[dyn.P_MU] = earth.mu
-    p[dyn.P_J2] = earth.j2
-    p[dyn.P_RADIUS] = earth.radius
-    p[dyn.P_OMEGA] = earth.rotation_rate
-    kind, rho0, h, scale, tab_alt, tab_lnrho, tab_temp = atmosphere._pack()
-    p[dyn.P_ATM_KIND] = kind
-    p[dyn.P_RHO0] = rho0
-    p[dyn.P_SCALE_HEIGHT] = h
-    p[dyn.P_DENSITY_SCALE] = scale
-    p[dyn.P_AREA] = vehicle.reference_area
-    p[dyn.P_NOSE_RADIUS] = vehicle.nose_radius
-    p[dyn.P_CD] = vehicle.drag_coefficient
-    p[dyn.P_LD] = vehicle.lift_to_drag
-    chute = vehicle.parachute
-    p[dyn.P_CHUTE_CDS0] = chute_start_area if chute else 0.0
-    p[dyn.P_CHUTE_CDS] = chute.drag_area if chute else 0.0
-    p[dyn.P_CHUTE_T0] = phase_start
-    p[dyn.P_CHUTE_FILL] = chute.fill_time if chute else 0.0
-    if vehicle.engine is not None and engine_on:
-        p[dyn.P_THRUST] = vehicle.engine.thrust
-        p[dyn.P_ISP] = vehicle.engine.specific_impulse
-        p[dyn.P_THRUST_PITCH] = vehicle.engine.pitch
-        p[dyn.P_THRUST_YAW] = vehicle.engine.yaw
-    p[dyn.P_ATTITUDE] = ATTITUDES[attitude]
-    tables = (vehicle.cd_mach, vehicle.cd_values, tab_alt, tab_lnrho, tab_temp)
-    return PhaseModel(p, tables)
 
 
 def simulate(initial: State, phases: Sequence[Phase], *, atmosphere=None, earth=None,
@@ -235,6 +199,7 @@ def simulate(initial: State, phases: Sequence[Phase], *, atmosphere=None, earth=
         if status is not None:
             break
     if status is None:
-        status, message = FAILED, "the last phase ended before the ground was reached"
+        status = STOPPED
+        message = f"the last phase, '{phases[-1].name}', ended on its trigger at t = {t:.3f} s"
     return Trajectory.from_segments(segments, status, message, events,
                                     [ph.name for ph in phases], initial.epoch, diagnostics)
