@@ -128,8 +128,11 @@ class GuidedBank:
     predictor_step : float
         Predictor step in the atmosphere [s] (10 s above 120 km).
     model_vehicle, model_atmosphere : optional
-        The guidance's own model; None uses the flight's (then the guidance knows the
-        truth: only for studies of the guidance itself).
+        The guidance's own model (what the flight computer believes). None for the vehicle
+        uses the flight's vehicle; None for both uses the flight's models, so that the
+        guidance knows the truth (only for studies of the guidance itself). Scenario files
+        give the guidance the scenario's atmosphere at density scale 1: a dispersed
+        density is unknown to it.
     """
 
     target_latitude: float
@@ -159,10 +162,15 @@ class _GuidedController:
 
     def __init__(self, law, t, y, bank, model):
         from sim.dynamics import (
+            P_ATM_KIND,
+            P_DENSITY_SCALE,
             P_J2,
             P_MU,
             P_OMEGA,
             P_RADIUS,
+            P_RHO0,
+            P_SCALE_HEIGHT,
+            PhaseModel,
             build_model,
         )
         from sim.earth import EarthModel, geodetic_to_ecef
@@ -173,6 +181,15 @@ class _GuidedController:
         p = model.params
         if law.model_vehicle is None and law.model_atmosphere is None:
             self.guide = model
+        elif law.model_vehicle is None:
+            # The flight's vehicle, but the guidance's own atmosphere.
+            kind, rho0, h, scale, tab_alt, tab_lnrho, tab_temp = law.model_atmosphere._pack()
+            q = p.copy()
+            q[P_ATM_KIND] = kind
+            q[P_RHO0] = rho0
+            q[P_SCALE_HEIGHT] = h
+            q[P_DENSITY_SCALE] = scale
+            self.guide = PhaseModel(q, (*model.tables[:2], tab_alt, tab_lnrho, tab_temp))
         else:
             from sim.atmosphere import ExponentialAtmosphere
 

@@ -195,6 +195,10 @@ def atomic_write(path, writer, mode="w"):
     try:
         with os.fdopen(fd, mode, newline="" if "b" not in mode else None) as f:
             writer(f)
+        # mkstemp makes the file private (0600): give it the mode of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1049,7 +1049,8 @@ class _Builder:
         return _solve_targeting(self, orbit=orbit, burn=burn, coast_vehicle=first.vehicle,
                                 entry_vehicle=vehicles[spec.entry_vehicle], spec=spec,
                                 target=target, separation_altitude=sep[0],
-                                final_altitude=final[0], atmosphere=atmosphere, earth=earth)
+                                final_altitude=final[0],
+                                atmosphere=planning_atmosphere(atmosphere), earth=earth)
 
 
 def _flight_from_orbit(orbit, burn, phases, earth):
@@ -1068,6 +1069,12 @@ def _flight_from_orbit(orbit, burn, phases, earth):
 # ---------------------------------------------------------------------------------------
 # The two hooks into guidance and targeting
 # ---------------------------------------------------------------------------------------
+def planning_atmosphere(atmosphere):
+    """The atmosphere that guidance and deorbit targeting plan with: the scenario's model
+    at density scale 1 (the day's density deviation is not known in advance)."""
+    return dataclasses.replace(atmosphere, density_scale=1.0)
+
+
 def _build_guided(builder, path, options, target, final_altitude, vehicles, atmosphere):
     """Build the guided bank law of a phase (``control = { law = "guided", ... }``).
 
@@ -1087,8 +1094,8 @@ def _build_guided(builder, path, options, target, final_altitude, vehicles, atmo
         The phase's altitude trigger [m]: the guidance predicts to where the phase ends.
     vehicles : dict of str -> Vehicle
     atmosphere
-        The scenario's atmosphere (unused: the guidance model is the flight's unless
-        ``model_atmosphere`` is given).
+        The scenario's atmosphere: the guidance plans with it at density scale 1 unless
+        ``model_atmosphere`` is given.
     """
     from sim.guidance import GuidedBank
 
@@ -1101,13 +1108,15 @@ def _build_guided(builder, path, options, target, final_altitude, vehicles, atmo
     model_vehicle = t.string("model_vehicle", required=False, choices=tuple(vehicles))
     mt = t.table("model_atmosphere", required=False,
                  what="an inline atmosphere table { model = ... }")
-    if (model_vehicle is None) != (mt is None):
-        raise t.error("model_vehicle" if model_vehicle is None else "model_atmosphere",
-                      "model_vehicle and model_atmosphere together (the guidance's own "
-                      "model), or neither (the guidance uses the flight's models)")
-    if mt is not None:
+    if model_vehicle is not None and mt is None:
+        raise t.error("model_atmosphere", "model_atmosphere together with model_vehicle "
+                      "(the guidance's own model)")
+    if model_vehicle is not None:
         kwargs["model_vehicle"] = vehicles[model_vehicle]
-        kwargs["model_atmosphere"] = builder._atmosphere(mt)
+    # What the flight computer believes: the given model, or the scenario's atmosphere
+    # without its (unknowable) density scale factor.
+    kwargs["model_atmosphere"] = (builder._atmosphere(mt) if mt is not None
+                                  else planning_atmosphere(atmosphere))
     lo = kwargs.get("min_bank", 0.0)
     hi = kwargs.get("max_bank", GuidedBank.max_bank)
     if lo > hi:

@@ -133,7 +133,20 @@ def test_guided_law_gets_the_target_the_phase_altitude_and_its_tuning():
     assert law.final_altitude == 10.7e3  # from the phase's trigger: one home
     assert law.period == 4.0 and law.max_bank == pytest.approx(math.radians(120.0), 1e-15)
     assert law.deadband_high == 20e3
-    assert law.model_vehicle is None and law.model_atmosphere is None
+    # the guidance flies the phase's vehicle and plans with the scenario's atmosphere
+    assert law.model_vehicle is None
+    assert law.model_atmosphere == dataclasses.replace(s.atmosphere, density_scale=1.0)
+
+
+def test_a_dispersed_density_is_unknown_to_guidance_and_targeting(tma11):
+    s = tma11["nominal"]
+    thick = load_scenario(s.path, {"atmosphere.density_scale": 1.2})
+    assert thick.atmosphere.density_scale == 1.2
+    guided = [p.control for p in thick.phases if isinstance(p.control, GuidedBank)]
+    assert guided and guided[0].model_atmosphere.density_scale == 1.0
+    # the burn is planned without knowing the day's density: the same burn point
+    assert (thick.orbit.raan, thick.orbit.argument_of_latitude) == (
+        s.orbit.raan, s.orbit.argument_of_latitude)
 
 
 def test_guided_law_with_its_own_model():
@@ -353,10 +366,10 @@ def test_guided_law_needs_one_altitude_trigger():
     _assert_error(exc, "entry_small.toml", "phases.0.until", "exactly one altitude trigger")
 
 
-def test_guided_model_needs_both_parts():
+def test_guided_model_vehicle_needs_a_model_atmosphere():
     exc = _error(SMALL, {"phases.0.control": {"law": "guided", "model_vehicle": "capsule"}})
     _assert_error(exc, "entry_small.toml", "phases.0.control.model_atmosphere",
-                  "model_vehicle and model_atmosphere together")
+                  "model_atmosphere together with model_vehicle")
 
 
 def test_vehicle_base_cycle(tmp_path):
