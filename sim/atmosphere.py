@@ -30,7 +30,8 @@ _EMPTY = np.zeros(0)
 
 
 @njit
-def atmosphere_properties(kind, alt, rho0, scale_height, density_scale, tab_alt, tab_lnrho, tab_temp):
+def atmosphere_properties(kind, alt, rho0, scale_height, density_scale, tab_alt, tab_lnrho,
+                          tab_temp):
     """Density [kg m^-3], temperature [K] and speed of sound [m s^-1] at altitude alt [m].
 
     Parameters

@@ -21,7 +21,7 @@ for geodesics on the ellipsoid*, Stud. Geophys. Geod. 62, 353-363.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sim._jit import njit
 from sim.constants import (
@@ -151,10 +151,14 @@ def enu_basis(lat, lon):
     return (-so, co, 0.0), (-sl * co, -sl * so, cl), (cl * co, cl * so, sl)
 
 
+#: The default Earth: WGS-84 gravity with J2 and rotation.
+WGS84_EARTH = EarthModel()
+
+
 # ---------------------------------------------------------------------------------------
 # Time
 # ---------------------------------------------------------------------------------------
-_J2000 = datetime(2000, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+_J2000 = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def greenwich_sidereal_angle(epoch):
@@ -171,7 +175,7 @@ def greenwich_sidereal_angle(epoch):
     angle by < 3.7e-5 rad, i.e. < 240 m on the equator.
     """
     if epoch.tzinfo is None:
-        epoch = epoch.replace(tzinfo=timezone.utc)
+        epoch = epoch.replace(tzinfo=UTC)
     days = (epoch - _J2000).total_seconds() / 86400.0
     t = days / 36525.0
     seconds = (

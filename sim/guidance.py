@@ -210,8 +210,8 @@ class _GuidedController:
 
     # -- helpers -----------------------------------------------------------------------------
     def _predict(self, t, y, magnitude):
-        from sim.predictor import propagate, range_errors
         from sim.dynamics import BANK_CONSTANT, P_BANK0, P_BANK_MODE, P_DENSITY_SCALE
+        from sim.predictor import propagate, range_errors
 
         p = self.guide.params.copy()
         p[P_BANK_MODE] = BANK_CONSTANT

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from sim.constants import WGS84_A
-from sim.earth import EarthModel, enu_basis, geodetic_to_ecef, greenwich_sidereal_angle
+from sim.earth import WGS84_EARTH, enu_basis, geodetic_to_ecef, greenwich_sidereal_angle
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +34,7 @@ def _omega_cross(earth, r):
 
 
 def entry_state(latitude, longitude, altitude, speed, flight_path_angle, heading, *,
-                frame, earth=EarthModel(), epoch=None):
+                frame, earth=WGS84_EARTH, epoch=None):
     """State from geodetic position and speed, flight-path angle and heading.
 
     Parameters
@@ -65,7 +65,7 @@ def entry_state(latitude, longitude, altitude, speed, flight_path_angle, heading
 
 
 def orbit_state(perigee_altitude, apogee_altitude, inclination, raan, argument_of_perigee,
-                argument_of_latitude, *, earth=EarthModel(), epoch=None):
+                argument_of_latitude, *, earth=WGS84_EARTH, epoch=None):
     """State on a Keplerian orbit (osculating elements at the epoch).
 
     Parameters
@@ -115,12 +115,12 @@ def _rot3(a):
     return np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
-def inertial_velocity(state, earth=EarthModel()):
+def inertial_velocity(state, earth=WGS84_EARTH):
     """Inertial velocity [m s^-1] in Earth-fixed axes: v + omega x r."""
     return state.velocity + _omega_cross(earth, state.position)
 
 
-def impulsive_burn(state, delta_v, pitch=0.0, yaw=0.0, earth=EarthModel()):
+def impulsive_burn(state, delta_v, pitch=0.0, yaw=0.0, earth=WGS84_EARTH):
     """Apply an impulsive delta-v [m s^-1] against the inertial velocity.
 
     ``pitch`` [rad] turns the burn direction from retrograde toward the local vertical
@@ -155,7 +155,7 @@ class OrbitSpec:
     argument_of_perigee: float = 0.0
     epoch: datetime | None = None
 
-    def state(self, earth=EarthModel()):
+    def state(self, earth=WGS84_EARTH):
         if self.raan is None or self.argument_of_latitude is None:
             raise ValueError("the orbit's raan and argument_of_latitude are not set; "
                              "solve them with deorbit targeting first")

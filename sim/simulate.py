@@ -13,8 +13,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from sim import dynamics as dyn
-from sim.dynamics import ATTITUDES, PhaseModel, build_model  # noqa: F401 (re-export)
 from sim.atmosphere import ExponentialAtmosphere
+from sim.dynamics import ATTITUDES, PhaseModel, build_model  # noqa: F401 (re-export)
 from sim.earth import EarthModel
 from sim.events import IvpEvent, Trigger
 from sim.guidance import ConstantBank

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.dynamics import BANK_CONSTANT, P_BANK0, P_BANK_MODE, S_MASS, build_model
 from sim.earth import (
-    EarthModel,
+    WGS84_EARTH,
     ecef_to_geodetic,
     enu_basis,
     geodetic_to_ecef,
@@ -63,7 +63,7 @@ class DeorbitSolution:
 
 
 def predict_reference(orbit, burn, coast_vehicle, entry_vehicle, *, separation_altitude,
-                      final_altitude, reference_bank, atmosphere, earth=EarthModel(),
+                      final_altitude, reference_bank, atmosphere, earth=WGS84_EARTH,
                       step=1.0):
     """Fly the reference descent from the orbit; return (t_end [s], Earth-fixed state)."""
     state = orbit.state(earth)
@@ -104,7 +104,7 @@ def predict_reference(orbit, burn, coast_vehicle, entry_vehicle, *, separation_a
 
 def solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle, *, target_latitude,
                   target_longitude, separation_altitude, final_altitude, reference_bank,
-                  atmosphere, earth=EarthModel(), ascending=True, tolerance=50.0,
+                  atmosphere, earth=WGS84_EARTH, ascending=True, tolerance=50.0,
                   max_iterations=15):
     """Solve the burn's argument of latitude (and the node if ``orbit.raan`` is None).
 
@@ -175,7 +175,7 @@ def solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle, *, target_latitude,
 
     res, t_land, y = residual(x)
     best = (np.linalg.norm(res), x.copy(), t_land, y)
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (used after)
         if np.linalg.norm(res) < tolerance:
             break
         h = 1e-4

@@ -1,5 +1,5 @@
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -58,7 +58,7 @@ def test_j2_gravity_is_the_gradient_of_the_j2_potential(point):
 def test_sidereal_angle_against_vallado_example_3_5():
     # Vallado, Fundamentals of Astrodynamics and Applications, 4th ed., example 3-5:
     # 1992 August 20, 12:14 UT1 -> GMST = 152.578787810 deg. UT1 taken as UTC here.
-    theta = greenwich_sidereal_angle(datetime(1992, 8, 20, 12, 14, tzinfo=timezone.utc))
+    theta = greenwich_sidereal_angle(datetime(1992, 8, 20, 12, 14, tzinfo=UTC))
     assert math.degrees(theta) == pytest.approx(152.578787810, abs=1e-6)
 
 

@@ -2,15 +2,15 @@
 
 import dataclasses
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-
 from conftest import entry_100km, soyuz_like
+
 from sim.atmosphere import StandardAtmosphere1976
 from sim.dynamics import BANK_CONSTANT, P_BANK0, P_BANK_MODE, build_model
-from sim.earth import EarthModel, geodesic_direct, geodesic_inverse, geodetic_to_ecef
+from sim.earth import EarthModel, geodesic_direct, geodesic_inverse
 from sim.events import Trigger
 from sim.guidance import ConstantBank, GuidedBank, RollingBank
 from sim.initial import BurnSpec, OrbitSpec
@@ -137,7 +137,7 @@ def test_mode_switch_guided_to_ballistic_at_60_km():
     assert np.max(traj["g_load"]) > np.max(guided["g_load"])
 
 
-EPOCH = datetime(2008, 4, 19, 7, 41, tzinfo=timezone.utc)
+EPOCH = datetime(2008, 4, 19, 7, 41, tzinfo=UTC)
 STACK = Vehicle("stack", 7150.0, 5.81, 2.0, 1.2)
 
 

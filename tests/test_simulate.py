@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import descent_phases, entry_100km, soyuz_like
+
 from sim.atmosphere import ExponentialAtmosphere, TabulatedAtmosphere
 from sim.constants import G0, WGS84_GM
 from sim.earth import EarthModel, geodesic_inverse
@@ -13,7 +13,7 @@ from sim.events import Trigger
 from sim.guidance import ConstantBank, RollingBank
 from sim.initial import entry_state, impulsive_burn, inertial_velocity, orbit_state
 from sim.simulate import Phase, simulate
-from sim.vehicle import Engine, Parachute, Vehicle
+from sim.vehicle import Engine, Vehicle
 
 VACUUM = ExponentialAtmosphere(density_scale=0.0)
 KEPLER_EARTH = EarthModel(j2=0.0)  # rotating, but a point mass

@@ -34,11 +34,10 @@ VARIANTS = [
                                                            "scale_height_km": 8.5}}, {}),
     ("true density +10 % (unknown to the plan)", {"atmosphere.density_scale": 1.1}, {}),
     ("roll rate 5 deg/s", {}, ROLL_5),
-    ("joint fails at 70 km", {}, {"stuck_service_module": {"phases.1.until.0.altitude_km": 70.0}}),
-    ("joint fails at 90 km", {}, {"stuck_service_module": {"phases.1.until.0.altitude_km": 90.0}}),
-    ("joint fails at 100 km", {}, {"stuck_service_module": {"phases.1.until.0.altitude_km": 100.0}}),
-    ("hatch-first stack Cd 0.8", {}, {"stuck_service_module": {"vehicles.sa_pao.drag_coefficient": 0.8}}),
-    ("hatch-first stack Cd 1.3", {}, {"stuck_service_module": {"vehicles.sa_pao.drag_coefficient": 1.3}}),
+    *[(f"joint fails at {h:g} km", {},
+       {"stuck_service_module": {"phases.1.until.0.altitude_km": h}}) for h in (70.0, 90.0, 100.0)],
+    *[(f"hatch-first stack Cd {cd:g}", {},
+       {"stuck_service_module": {"vehicles.sa_pao.drag_coefficient": cd}}) for cd in (0.8, 1.3)],
 ]
 
 
