@@ -156,7 +156,7 @@ def documented_comparison(summary, flight, case):
             lat, lon = summary.get("landing_lat_deg"), summary.get("landing_lon_deg")
             row["difference_unit"] = "km"
             if lat is not None:
-                row["simulated"] = f"{_dms_text(lat, 'N', 'S')} {_dms_text(lon, 'E', 'W')}"
+                row["simulated"] = f"{format_dms(lat, 'N', 'S')} {format_dms(lon, 'E', 'W')}"
                 row["difference"] = geodesic_inverse(fig.value[0], fig.value[1], lat,
                                                      lon)[0] / 1e3
         elif fig.kind == "utc":
@@ -315,7 +315,7 @@ def _range_difference(x, lo, hi):
 
 def _documented_text(fig):
     if fig.kind == "point":
-        return f"{_dms_text(fig.value[0], 'N', 'S')} {_dms_text(fig.value[1], 'E', 'W')}"
+        return f"{format_dms(fig.value[0], 'N', 'S')} {format_dms(fig.value[1], 'E', 'W')}"
     lo, hi = fig.value
     if fig.kind == "utc":
         short = [v[11:16] for v in (lo, hi)]
@@ -324,7 +324,8 @@ def _documented_text(fig):
     return f"{text} {fig.unit}"
 
 
-def _dms_text(value, pos, neg):
+def format_dms(value, pos, neg):
+    """Degrees as text: 50°31'58.0"N (``pos``/``neg`` are the hemisphere letters)."""
     hemi = pos if value >= 0 else neg
     v = abs(value)
     d = int(v)

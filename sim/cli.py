@@ -21,7 +21,7 @@ import math
 import sys
 from pathlib import Path
 
-from sim.analysis import SUMMARY_KEYS, documented_comparison, summarize
+from sim.analysis import SUMMARY_KEYS, documented_comparison, format_dms, summarize
 from sim.reference_data import DOCUMENTED, FLIGHT_TITLES
 from sim.results import LANDED, atomic_write
 from sim.scenario import REMOVE, ScenarioError, dump_config, load_scenario, parse_override
@@ -292,18 +292,7 @@ def _f(value, fmt="{:.1f}"):
 
 
 def _dms(value, pos, neg):
-    if value is None:
-        return "-"
-    hemi = pos if value >= 0 else neg
-    v = abs(value)
-    d = int(v)
-    m = int((v - d) * 60)
-    s = (v - d - m / 60) * 3600
-    if s >= 59.95:
-        s, m = 0.0, m + 1
-    if m == 60:
-        m, d = 0, d + 1
-    return f"{d}°{m:02d}'{s:04.1f}\"{hemi}"
+    return "-" if value is None else format_dms(value, pos, neg)
 
 
 def _pair(a, b):
