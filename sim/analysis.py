@@ -47,6 +47,13 @@ SUMMARY_KEYS = {
                            "= short of the reference landing, positive = beyond",
     "miss_cross_track_km": "landing offset across the reference's approach [km]: positive "
                            "= right of it",
+    "guidance_reversals": "number of bank reversals commanded by the guidance; None "
+                          "without a guided phase",
+    "guidance_final_predicted_downrange_km": "the guidance's last predicted downrange "
+                                             "error at the parachute command [km] "
+                                             "(positive = overshoot)",
+    "guidance_final_predicted_crossrange_km": "the guidance's last predicted crossrange "
+                                              "error [km] (positive = left of the target)",
 }
 
 #: Altitude of the entry interface used for approach azimuths [m] (Russian usage, 100 km).
@@ -87,6 +94,11 @@ def summarize(traj, target=None, reference=None):
     out["peak_dynamic_pressure_kpa"] = _peak(traj, "dynamic_pressure")[0] / 1e3
     t_end = float(traj["time"][-1])
     out["flight_time_s"] = t_end - float(traj["time"][0])
+    guided = [h for h in traj.diagnostics.values() if h.get("time")]
+    if guided:
+        out["guidance_reversals"] = sum(len(h["reversals"]) for h in guided)
+        out["guidance_final_predicted_downrange_km"] = guided[-1]["predicted_downrange_km"][-1]
+        out["guidance_final_predicted_crossrange_km"] = guided[-1]["predicted_crossrange_km"][-1]
     if traj.status != LANDED:
         return out
     lat, lon = float(traj["latitude_deg"][-1]), float(traj["longitude_deg"][-1])

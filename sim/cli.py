@@ -280,6 +280,23 @@ def _write_scenario(out_dir, s, traj):
               "overrides applied).\n# Run it again with: reentry run "
               f"{s.name}.resolved.toml\n\n")
     _write(out_dir / f"{s.name}.resolved.toml", header + dump_config(s.config))
+    for phase, history in traj.diagnostics.items():
+        if history.get("time"):
+            _write(out_dir / f"{s.name}.guidance.csv", _guidance_csv(phase, history))
+
+
+def _guidance_csv(phase, history):
+    """The guidance's cycle-by-cycle history as CSV text (reversal times in a comment)."""
+    names = ["time", "bank_command_deg", "predicted_downrange_km",
+             "predicted_crossrange_km", "drag_ratio"]
+    units = {"time": "s", "bank_command_deg": "deg", "predicted_downrange_km": "km",
+             "predicted_crossrange_km": "km", "drag_ratio": "-"}
+    lines = [f"# guidance of phase '{phase}'; bank reversals at t = "
+             + ", ".join(f"{t:.1f}" for t in history["reversals"]) + " s",
+             ",".join(f"{n} [{units[n]}]" for n in names)]
+    for row in zip(*(history[n] for n in names), strict=True):
+        lines.append(",".join(repr(float(v)) for v in row))
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -323,6 +340,9 @@ _ROWS = (
     ("miss from nominal [km]", lambda e: _f(e["miss_from_nominal_km"])),
     ("  along / across track [km]", lambda e: _pair(e["miss_along_track_km"],
                                                     e["miss_cross_track_km"])),
+    ("guidance: bank reversals", lambda e: _f(e["guidance_reversals"], "{:d}")),
+    ("  last predicted error [km]", lambda e: _pair(
+        e["guidance_final_predicted_downrange_km"], e["guidance_final_predicted_crossrange_km"])),
 )
 
 

@@ -6,6 +6,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from sim.analysis import SUMMARY_KEYS
@@ -236,6 +237,11 @@ def test_compare_tma11(capsys):
         assert by_name[name]["peak_g"] > 2 * nominal["peak_g"]
     assert stuck["peak_g_eyeballs_out"] > 0.0  # hatch first with the PAO attached
     assert nominal["peak_g_eyeballs_out"] is None
+    # the nominal accuracy, and the guidance's own report of it
+    assert nominal["distance_to_target_km"] < 10.0
+    assert nominal["guidance_reversals"] >= 1
+    assert abs(nominal["guidance_final_predicted_downrange_km"]) < 0.2  # corrector tol.
+    assert by_name["ballistic"]["guidance_reversals"] is None
     keys = {r["key"] for r in stuck["versus_documented"]}
     assert {"landing_point", "miss_475_short", "miss_420", "miss_428", "peak_g"} <= keys
     assert "soyuz_tma11" in doc["documented"]
@@ -255,3 +261,18 @@ def test_import_cli_does_not_import_matplotlib():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
     assert r.stdout.strip() == "False"
+
+
+def test_out_writes_the_guidance_history(capsys, tmp_path):
+    nominal = pathlib.Path(TMA11) / "nominal.toml"
+    code, _, _ = _run(capsys, "run", nominal, "--out", tmp_path)
+    assert code == 0
+    lines = (tmp_path / "nominal.guidance.csv").read_text().splitlines()
+    assert lines[0].startswith("# guidance of phase 'guided entry'; bank reversals at t = ")
+    assert lines[1].startswith("time [s],bank_command_deg [deg]")
+    rows = np.array([[float(v) for v in line.split(",")] for line in lines[2:]])
+    assert np.all(np.diff(rows[:, 0]) > 0) and np.all(np.abs(rows[:, 1]) <= 150.0)
+    umask = os.umask(0)
+    os.umask(umask)
+    # written through a private temporary file, then given the mode of any new file
+    assert (tmp_path / "nominal.guidance.csv").stat().st_mode & 0o777 == 0o666 & ~umask
