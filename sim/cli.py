@@ -59,7 +59,8 @@ def _parser():
                          description="Simulate one scenario and print its summary.")
     run.add_argument("scenario", metavar="SCENARIO.toml")
     run.add_argument("--out", metavar="DIR", help="write NAME.csv (trajectory), "
-                     "NAME.resolved.toml (the resolved configuration) and summary.json")
+                     "NAME.resolved.toml (the resolved configuration), NAME.guidance.csv "
+                     "(guided flights) and summary.json")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     common(run)
 
@@ -69,8 +70,8 @@ def _parser():
                           "them with the baseline: the one with 'reference = true', else "
                           "the one named 'nominal', else the first.")
     cmp_.add_argument("paths", metavar="PATH", nargs="+")
-    cmp_.add_argument("--out", metavar="DIR", help="write NAME.csv and NAME.resolved.toml "
-                      "per scenario, and summary.json")
+    cmp_.add_argument("--out", metavar="DIR", help="write NAME.csv, NAME.resolved.toml "
+                      "(and NAME.guidance.csv) per scenario, and summary.json")
     cmp_.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     common(cmp_)
 
