@@ -18,6 +18,7 @@ Nothing here imports matplotlib unless the ``plot`` command runs.
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -110,6 +111,12 @@ def main(argv=None):
     except ScenarioError as exc:
         print(f"reentry: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader stopped early (e.g. `| head`): not an error of the run. Point stdout
+        # at devnull so that the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -338,7 +345,7 @@ _ROWS = (
     ("distance to target [km]", lambda e: _f(e["distance_to_target_km"])),
     ("  to go along / across [km]", lambda e: _pair(e["downrange_to_target_km"],
                                                     e["crossrange_to_target_km"])),
-    ("miss from nominal [km]", lambda e: _f(e["miss_from_nominal_km"])),
+    ("miss from baseline [km]", lambda e: _f(e["miss_from_nominal_km"])),
     ("  along / across track [km]", lambda e: _pair(e["miss_along_track_km"],
                                                     e["miss_cross_track_km"])),
     ("guidance: bank reversals", lambda e: _f(e["guidance_reversals"], "{:d}")),

@@ -453,21 +453,35 @@ def _apply_override(path, config, origin, dotted, value):
         keys.append(part)
         if last:
             _drop_origins(origin, tuple(keys))
+            origin.setdefault(_OVERRIDDEN, []).append((tuple(keys), dotted))
             if value is REMOVE:
                 if isinstance(node, list):
                     raise ScenarioError(where, dotted, "a table key to remove, not a list "
                                         "item")
-                node.pop(part, None)
+                if part not in node:
+                    raise ScenarioError(where, dotted, "an existing key to remove"
+                                        + _did_you_mean(part, node))
+                node.pop(part)
             else:
                 node[part] = copy.deepcopy(value)
                 _origins(node[part], tuple(keys), where, origin)
             return
         if isinstance(node, dict) and part not in node:
             if value is REMOVE:
-                return
+                raise ScenarioError(where, dotted, "an existing key to remove"
+                                    + _did_you_mean(part, node))
             node[part] = {}
             origin[tuple(keys)] = where
         node = node[part]
+
+
+#: Key of the provenance map that lists the overrides applied: [(key tuple, dotted key)].
+_OVERRIDDEN = "__overridden__"
+
+
+def _did_you_mean(part, table):
+    close = difflib.get_close_matches(str(part), [str(k) for k in table], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (no {part!r} here)"
 
 
 def _describe(value):
@@ -667,6 +681,13 @@ class _Builder:
                 file = self.origin[keys[:n]]
                 break
         dotted = ".".join(str(k) for k in keys) or None
+        if not file.endswith("(override)"):
+            # a value missing or left inconsistent by an override: name the override too
+            applied = self.origin.get(_OVERRIDDEN, ())
+            own = [d for k, d in applied if keys[:len(k)] == k]  # this key or a table above
+            near = [d for k, d in applied if k[:-1] == keys[:-1]]  # a key beside it
+            if own or near:
+                file = f"{file} (after the override {(own or near)[-1]})"
         return ScenarioError(file, dotted, expected)
 
     # -- the whole file ---------------------------------------------------------------------
@@ -991,11 +1012,15 @@ class _Builder:
             t.used.add("argument_of_latitude_deg")
             raise t.error("argument_of_latitude_deg", "nothing while [targeting] solves it "
                           "(remove one of the two)")
-        u = t.number("argument_of_latitude_deg", "deg", required=targeting is None,
-                     ge=-360.0, le=360.0)
+        if targeting is None and not t.has("argument_of_latitude_deg"):
+            t.used.add("argument_of_latitude_deg")
+            raise t.error("argument_of_latitude_deg", "a number [deg] of the burn point "
+                          "(required without [targeting], which would solve it; the "
+                          "solved value is in --json under targeting)")
+        u = t.number("argument_of_latitude_deg", "deg", required=False, ge=-360.0, le=360.0)
         if targeting is None and raan is None:
             raise t.error("raan_deg", "a number [deg] (required without [targeting], which "
-                          "would solve it)")
+                          "would solve it; the solved value is in --json under targeting)")
         perigee_arg = t.number("argument_of_perigee_deg", "deg", required=False, default=0.0,
                                ge=-360.0, le=360.0)
         t.done()

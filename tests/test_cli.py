@@ -52,7 +52,7 @@ def test_run_prints_the_summary_table(capsys):
     assert code == 0 and err == ""
     for label in ("peak sensed load [g]", "time above 4 g [s]", "peak heat flux",
                   "heat load", "peak dynamic pressure", "flight time", "landing time [UTC]",
-                  "landing latitude", "distance to target [km]", "miss from nominal"):
+                  "landing latitude", "distance to target [km]", "miss from baseline"):
         assert label in out
     assert "entry_small" in out and "landed" in out
     assert "2008-04-19 08:21" in out  # landing time from the epoch
@@ -276,3 +276,27 @@ def test_out_writes_the_guidance_history(capsys, tmp_path):
     os.umask(umask)
     # written through a private temporary file, then given the mode of any new file
     assert (tmp_path / "nominal.guidance.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_unset_of_a_missing_key_is_an_error(capsys):
+    code, _, err = _run(capsys, "run", SMALL, "--unset", "vehicles.capsule.mas_kg")
+    assert code == 2
+    assert "vehicles.capsule.mas_kg: an existing key to remove (did you mean 'mass_kg'?)" in err
+
+
+def test_an_error_caused_by_an_override_names_the_override(capsys):
+    code, _, err = _run(capsys, "run", TMA11 / "ballistic.toml", "--set",
+                        "atmosphere.model=exponential")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "_base.toml (after the override atmosphere.model): atmosphere.scale_height_km" in err
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(SMALL)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc.stdout.close()  # the reader goes away before the report is printed
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err

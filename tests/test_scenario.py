@@ -264,7 +264,8 @@ def test_override_index_out_of_range_and_into_a_scalar():
 
 def test_override_remove():
     exc = _error(SMALL, {"vehicles.capsule.mass_kg": REMOVE})
-    _assert_error(exc, "entry_small.toml", "vehicles.capsule.mass_kg", "(required)")
+    _assert_error(exc, "entry_small.toml (after the override vehicles.capsule.mass_kg)",
+                  "vehicles.capsule.mass_kg", "(required)")
     s = load_scenario(SMALL, {"target": REMOVE, "epoch_utc": REMOVE})
     assert s.target is None and s.epoch is None
 
@@ -542,12 +543,14 @@ def test_tma11_errors_of_targeting_keys():
                   "while [targeting] solves it")
     exc = _error(TMA11 / "nominal.toml", {"targeting": REMOVE})
     # a missing key is reported in the file of its table
-    _assert_error(exc, "_base.toml", "initial.argument_of_latitude_deg", "(required)")
+    _assert_error(exc, "_base.toml", "initial.argument_of_latitude_deg",
+                  "(required without [targeting]", "in --json under targeting")
     exc = _error(TMA11 / "nominal.toml", {"targeting.entry_vehicle": "capsule"})
     _assert_error(exc, "nominal.toml", "targeting.entry_vehicle", "one of 'stack'")
     exc = _error(TMA11 / "nominal.toml", {"deorbit.kind": "finite",
                                           "deorbit.thrust_n": REMOVE})
-    _assert_error(exc, "_base.toml", "deorbit.thrust_n", "(required)")
+    _assert_error(exc, "_base.toml (after the override deorbit.thrust_n)", "deorbit.thrust_n",
+                  "(required)")
 
 
 def test_impulsive_burn_starts_after_the_burn(tma11):
