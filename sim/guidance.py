@@ -15,7 +15,27 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.dynamics import BANK_CONSTANT, BANK_ROLLING, BANK_SLEW
+from sim.atmosphere import ExponentialAtmosphere
+from sim.dynamics import (
+    BANK_CONSTANT,
+    BANK_ROLLING,
+    BANK_SLEW,
+    P_ATM_KIND,
+    P_BANK0,
+    P_BANK_MODE,
+    P_DENSITY_SCALE,
+    P_J2,
+    P_MU,
+    P_OMEGA,
+    P_RADIUS,
+    P_RHO0,
+    P_SCALE_HEIGHT,
+    PhaseModel,
+    build_model,
+    flight_state,
+)
+from sim.earth import EarthModel, geodetic_to_ecef
+from sim.predictor import propagate, range_errors
 
 
 class BankSegment(NamedTuple):
@@ -161,20 +181,6 @@ class _GuidedController:
     """Per-flight state of :class:`GuidedBank`."""
 
     def __init__(self, law, t, y, bank, model):
-        from sim.dynamics import (
-            P_ATM_KIND,
-            P_DENSITY_SCALE,
-            P_J2,
-            P_MU,
-            P_OMEGA,
-            P_RADIUS,
-            P_RHO0,
-            P_SCALE_HEIGHT,
-            PhaseModel,
-            build_model,
-        )
-        from sim.earth import EarthModel, geodetic_to_ecef
-
         self.law = law
         self.period = law.period
         self.truth = model
@@ -191,8 +197,6 @@ class _GuidedController:
             q[P_DENSITY_SCALE] = scale
             self.guide = PhaseModel(q, (*model.tables[:2], tab_alt, tab_lnrho, tab_temp))
         else:
-            from sim.atmosphere import ExponentialAtmosphere
-
             earth = EarthModel(mu=p[P_MU], j2=p[P_J2], radius=p[P_RADIUS],
                                rotation_rate=p[P_OMEGA])
             self.guide = build_model(law.model_vehicle, law.model_atmosphere
@@ -210,9 +214,6 @@ class _GuidedController:
 
     # -- helpers -----------------------------------------------------------------------------
     def _predict(self, t, y, magnitude):
-        from sim.dynamics import BANK_CONSTANT, P_BANK0, P_BANK_MODE, P_DENSITY_SCALE
-        from sim.predictor import propagate, range_errors
-
         p = self.guide.params.copy()
         p[P_BANK_MODE] = BANK_CONSTANT
         p[P_BANK0] = self.sign * magnitude if self.sign else magnitude
@@ -225,8 +226,6 @@ class _GuidedController:
         return range_errors(y[0:3], y_end[0:3], self.target, 6371e3)
 
     def _update_drag_ratio(self, t, y):
-        from sim.dynamics import flight_state
-
         sensed = flight_state(t, y, *self.truth.args)
         modelled = flight_state(t, y, *self.guide.args)
         a_s = math.sqrt(sensed[11] ** 2 + sensed[12] ** 2 + sensed[13] ** 2)

@@ -136,32 +136,43 @@ class Trajectory:
         seg = self._segment_at(t)
         return np.asarray(seg.dense(t), dtype=float)
 
-    def _segment_at(self, t):
+    def _segment_index(self, times):
+        """Index of the segment that holds each time (the later one at a boundary)."""
         if not self.segments:
             raise ValueError("this trajectory has no dense output")
+        times = np.atleast_1d(np.asarray(times, dtype=float))
         t0 = self.segments[0].t[0]
         t1 = self.segments[-1].t[-1]
-        if not t0 <= t <= t1:
-            raise ValueError(f"time {t} s is outside the trajectory [{t0}, {t1}] s")
-        for seg in self.segments:
-            if seg.t[0] <= t <= seg.t[-1]:
-                chosen = seg
-                if t < seg.t[-1]:
-                    return seg
-        return chosen
+        outside = (times < t0) | (times > t1)
+        if np.any(outside):
+            raise ValueError(f"time {times[outside][0]} s is outside the trajectory "
+                             f"[{t0}, {t1}] s")
+        starts = np.array([seg.t[0] for seg in self.segments])
+        index = np.searchsorted(starts, times, side="right") - 1
+        # a time equal to the end of the last segment belongs to it
+        return np.minimum(index, len(self.segments) - 1)
+
+    def _segment_at(self, t):
+        return self.segments[int(self._segment_index(t)[0])]
 
     def resample(self, times):
         """The trajectory's columns at the given times [s] (dense output, not interpolation
         of the stored rows): a new Trajectory with the same status and events."""
-        times = np.asarray(times, dtype=float)
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        index = self._segment_index(times)
+        order = np.argsort(index, kind="stable")
         parts = []
-        for t in times:
-            seg = self._segment_at(float(t))
-            y = np.asarray(seg.dense(float(t)), dtype=float).reshape(1, N_STATE)
-            parts.append((seg, np.array([t]), y))
-        segs = [Segment(s.phase_index, t, y, s.params, s.tables, None) for s, t, y in parts]
+        for k in np.unique(index):
+            seg = self.segments[k]
+            t = times[index == k]
+            y = np.asarray(seg.dense(t), dtype=float).reshape(N_STATE, -1).T
+            parts.append(Segment(seg.phase_index, t, y, seg.params, seg.tables, None))
+        data = _columns_of(parts)
+        restore = np.empty_like(order)
+        restore[order] = np.arange(order.size)
+        data = {name: column[restore] for name, column in data.items()}
         return Trajectory(self.status, self.message, self.events, self.phase_names, self.epoch,
-                          _columns_of(segs), tuple(self.segments), self.diagnostics)
+                          data, tuple(self.segments), self.diagnostics)
 
     def to_csv(self, path):
         """Write the columns to a CSV file (header: ``name [unit]``), atomically."""

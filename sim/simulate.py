@@ -14,7 +14,13 @@ from scipy.integrate import solve_ivp
 
 from sim import dynamics as dyn
 from sim.atmosphere import ExponentialAtmosphere
-from sim.dynamics import ATTITUDES, PhaseModel, build_model  # noqa: F401 (re-export)
+from sim.dynamics import (  # noqa: F401 (PhaseModel re-exported)
+    ATTITUDES,
+    Q_ALTITUDE,
+    PhaseModel,
+    build_model,
+    event_quantity,
+)
 from sim.earth import EarthModel
 from sim.events import IvpEvent, Trigger
 from sim.guidance import ConstantBank
@@ -106,8 +112,6 @@ def simulate(initial: State, phases: Sequence[Phase], *, atmosphere=None, earth=
         raise ValueError("simulate needs at least one phase")
     atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
     earth = EarthModel() if earth is None else earth
-    from sim.dynamics import event_quantity, Q_ALTITUDE  # noqa: I001 (compiled, cheap)
-
     y = np.zeros(dyn.N_STATE)
     y[0:3] = initial.position
     y[3:6] = initial.velocity

@@ -300,3 +300,16 @@ def test_resample_and_csv(tmp_path):
     header = path.read_text().splitlines()[0]
     assert "altitude [m]" in header and "g_load [g0]" in header
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_resample_keeps_the_order_of_the_times_across_phases():
+    traj = simulate(entry_100km(), descent_phases())
+    end = traj.final["time"]
+    times = np.array([end, 10.0, 0.6 * end, 0.0, 0.3 * end])  # unsorted, several phases
+    together = traj.resample(times)
+    for k, t in enumerate(times):
+        alone = traj.resample([t])
+        for name in ("altitude", "g_load", "phase", "time"):
+            assert together[name][k] == alone[name][0]
+    with pytest.raises(ValueError, match="outside the trajectory"):
+        traj.resample([end + 1.0])
