@@ -31,10 +31,11 @@ import numpy as np
 from sim.atmosphere import ExponentialAtmosphere, StandardAtmosphere1976, TabulatedAtmosphere
 from sim.earth import EarthModel
 from sim.events import Trigger
-from sim.guidance import ConstantBank, RollingBank
+from sim.guidance import ConstantBank, GuidedBank, RollingBank
 from sim.initial import BurnSpec, OrbitSpec, State, entry_state, impulsive_burn
 from sim.reference_data import DOCUMENTED
 from sim.simulate import Phase, simulate
+from sim.targeting import TargetingError, solve_deorbit
 from sim.vehicle import Engine, Parachute, Vehicle
 
 __all__ = [
@@ -974,14 +975,17 @@ class _Builder:
             if target is None:
                 raise t.error("law", "a [target] table in the scenario for law = 'guided' "
                               "(the guidance steers to it)")
+            aim = t.number("aim_altitude_km", "km", required=False, gt=0.0)
             altitudes = [trig.value for trig in until if trig.quantity == "altitude"]
-            if len(altitudes) != 1:
+            if aim is None and len(altitudes) != 1:
                 raise self.error(t.path[:-1] + ("until",),
                                  "exactly one altitude trigger in a guided phase (the "
-                                 "guidance predicts to that altitude)")
-            options = {k: v for k, v in t.data.items() if k != "law"}
+                                 "guidance predicts to that altitude), or the control's "
+                                 "aim_altitude_km")
+            final = altitudes[0] if aim is None else aim * 1e3
+            options = {k: v for k, v in t.data.items() if k not in ("law", "aim_altitude_km")}
             t.used.update(options)
-            control = _build_guided(self, t.path, options, target, altitudes[0], vehicles,
+            control = _build_guided(self, t.path, options, target, final, vehicles,
                                     atmosphere)
         t.done()
         return control
@@ -1066,7 +1070,13 @@ class _Builder:
         if entry is None:
             raise self.error(("targeting", "entry_vehicle"), "a vehicle that flies one of "
                              f"the phases, not {spec.entry_vehicle!r}")
-        final = [trig.value for trig in phases[entry].until if trig.quantity == "altitude"]
+        control = phases[entry].control
+        if isinstance(control, GuidedBank):
+            # the altitude the guidance aims at (its phase may end earlier, on a failure)
+            final = [control.final_altitude]
+        else:
+            final = [trig.value for trig in phases[entry].until
+                     if trig.quantity == "altitude"]
         if len(final) != 1:
             raise self.error(("phases", entry, "until"), "exactly one altitude trigger in "
                              "the first phase of targeting.entry_vehicle (the final altitude "
@@ -1122,7 +1132,6 @@ def _build_guided(builder, path, options, target, final_altitude, vehicles, atmo
         The scenario's atmosphere: the guidance plans with it at density scale 1 unless
         ``model_atmosphere`` is given.
     """
-    from sim.guidance import GuidedBank
 
     t = _Table(builder, options, path)
     kwargs = {}
@@ -1181,7 +1190,6 @@ def _solve_targeting(builder, *, orbit, burn, coast_vehicle, entry_vehicle, spec
     sim.targeting.DeorbitSolution
         ``.orbit`` has raan and argument_of_latitude set.
     """
-    from sim.targeting import TargetingError, solve_deorbit
 
     try:
         return solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle,

@@ -25,7 +25,8 @@ from sim.vehicle import Engine
 
 DATA = pathlib.Path(__file__).parent / "data"
 SMALL = DATA / "entry_small.toml"
-TMA11 = pathlib.Path(__file__).resolve().parents[1] / "configs" / "soyuz_tma11"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TMA11 = ROOT / "configs" / "soyuz_tma11"
 
 
 def _write(folder, name, text):
@@ -565,3 +566,35 @@ def test_impulsive_burn_starts_after_the_burn(tma11):
         return st.velocity + np.array([-w * r[1], w * r[0], 0.0])
     dv = np.linalg.norm(inertial(before)) - np.linalg.norm(inertial(s.initial))
     assert dv == pytest.approx(115.0, rel=1e-12)  # retrograde: the speed drops by dv
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "configs").rglob("*.toml")
+                                        if not p.name.startswith("_")),
+                         ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    assert load_scenario(path).phases
+
+
+def test_failure_injection_guided_then_ballistic_at_60_km(tma11):
+    example = ROOT / "configs" / "examples" / "tma11_guided_then_ballistic_60km.toml"
+    s = load_scenario(example)
+    guided = s.phases[2]
+    assert isinstance(guided.control, GuidedBank) and guided.until[0].value == 60e3
+    # the guidance and the burn aim at the parachute command, not at the failure altitude
+    assert guided.control.final_altitude == 10.7e3
+    nominal = tma11["nominal"]
+    assert (s.orbit.raan, s.orbit.argument_of_latitude) == (
+        nominal.orbit.raan, nominal.orbit.argument_of_latitude)
+    traj = run_scenario(s)
+    assert traj.status == "landed"
+    assert [e.altitude for e in traj.events if "guided entry" in e.name] == pytest.approx(
+        [60e3], abs=1e-3)
+
+
+def test_aim_altitude_replaces_the_single_altitude_trigger():
+    s = load_scenario(SMALL, {"phases.0.control": {"law": "guided", "aim_altitude_km": 12},
+                              "phases.0.until": [{"altitude_km": 50}, {"mach": 3}]})
+    assert s.phases[0].control.final_altitude == 12e3
+    exc = _error(SMALL, {"phases.0.control": {"law": "guided"},
+                         "phases.0.until": [{"altitude_km": 50}, {"altitude_km": 20}]})
+    assert "aim_altitude_km" in exc.expected
