@@ -106,7 +106,7 @@ class ExponentialAtmosphere(_AtmosphereBase):
     surface_density : float
         [kg m^-3]; default the 1976 standard's 1.225.
     scale_height : float
-        [m]; default 7,200 m (fits the 1976 standard to within 0.74-1.34x from 10 to 90 km).
+        [m]; default 7,200 m (within 0.73-1.34x of the 1976 standard from 10 to 90 km).
     density_scale : float
         Factor on the density [-].
     """

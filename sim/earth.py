@@ -6,8 +6,9 @@ The state is integrated in the Earth-centred, Earth-fixed frame (ECEF): x throug
 Greenwich meridian on the equator, z along the spin axis. Earth-fixed coordinates make the
 air-relative velocity (the atmosphere co-rotates) the state's own velocity, and geodetic
 latitude, longitude and altitude a function of position alone. The inertial frame (ECI,
-here the true-of-date equator and equinox, with precession/nutation neglected over one
-descent) is related to ECEF by a rotation about z through the Greenwich sidereal angle.
+here the equator and mean equinox of date, precession and nutation neglected over one
+flight) is related to ECEF by a rotation about z through the Greenwich mean sidereal
+angle.
 
 References
 ----------
@@ -172,7 +173,9 @@ def greenwich_sidereal_angle(epoch):
     Notes
     -----
     Aoki et al. (1982), A&A 105, 359. Neglecting UT1-UTC (< 0.9 s) moves the sidereal
-    angle by < 3.7e-5 rad, i.e. < 240 m on the equator.
+    angle by < 6.6e-5 rad, i.e. < 420 m on the equator; the equation of the equinoxes
+    (mean, not apparent, sidereal time: < 1.2 s) is neglected as well. Deorbit targeting
+    that solves the node absorbs both.
     """
     if epoch.tzinfo is None:
         epoch = epoch.replace(tzinfo=UTC)

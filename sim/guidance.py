@@ -115,7 +115,9 @@ class GuidedBank:
     5. commands the bank, which slews there at ``bank_rate_limit``.
 
     Below ``stop_speed`` the command is frozen (the capsule has little authority left and
-    the geometry to the target degenerates). The predictor's reference is the point where
+    the geometry to the target degenerates), on the bank sign whose predicted crossrange at
+    the aim point is the smaller. A reversal slews the shorter way round, so a bank beyond
+    90 deg reverses through lift-down. The predictor's reference is the point where
     the capsule reaches ``final_altitude`` (the parachute command), the aim point of the
     Soyuz descent; the drift under the canopies is not predicted.
 
@@ -173,6 +175,14 @@ class GuidedBank:
     model_vehicle: object = None
     model_atmosphere: object = None
 
+    def __post_init__(self):
+        if not self.speed_high > self.speed_low:
+            raise ValueError("speed_high must be greater than speed_low")
+        if not 0.0 <= self.min_bank <= self.max_bank <= math.pi:
+            raise ValueError("need 0 <= min_bank <= max_bank <= pi")
+        if not self.period > 0.0:
+            raise ValueError("period must be positive")
+
     def start(self, t, y, bank, model):
         return _GuidedController(self, t, y, bank, model)
 
@@ -207,6 +217,7 @@ class _GuidedController:
         self.magnitude = min(max(self.magnitude, law.min_bank), law.max_bank)
         self.sign = 0.0
         self.command = None
+        self.frozen = False
         self.slope = None
         self.history = {"time": [], "bank_command_deg": [], "predicted_downrange_km": [],
                         "predicted_crossrange_km": [], "drag_ratio": [], "reversals": []}
@@ -238,12 +249,29 @@ class _GuidedController:
         law = self.law
         speed = math.sqrt(y[3] ** 2 + y[4] ** 2 + y[5] ** 2)
         if self.command is not None and speed < law.stop_speed:
+            if not self.frozen:
+                self._freeze(t, y)
             return slew_segment(t, bank, self.command, law.bank_rate_limit)
         self._update_drag_ratio(t, y)
         crossrange = self._target_crossrange(y)
         if self.sign == 0.0:
             self.sign = 1.0 if crossrange >= 0 else -1.0
-        # longitudinal: secant on the bank magnitude
+        z, c = self._solve_magnitude(t, y)
+        # lateral: bank reversal outside the crossrange deadband
+        frac = min(max((speed - law.speed_low) / (law.speed_high - law.speed_low), 0.0), 1.0)
+        deadband = law.deadband_low + (law.deadband_high - law.deadband_low) * frac
+        if (crossrange < -deadband and self.sign > 0) or (
+                crossrange > deadband and self.sign < 0):
+            self.sign = -self.sign
+            self.history["reversals"].append(float(t))
+        self.command = self.sign * self.magnitude
+        self._record(t, z, c)
+        return slew_segment(t, bank, self.command, law.bank_rate_limit)
+
+    def _solve_magnitude(self, t, y):
+        """Secant iterations on the bank magnitude that null the predicted downrange error;
+        sets ``self.magnitude`` and returns the prediction (downrange, crossrange) [m]."""
+        law = self.law
         lo, hi = law.min_bank, law.max_bank
         s0 = self.magnitude
         z0, c0 = self._predict(t, y, s0)
@@ -267,21 +295,32 @@ class _GuidedController:
                 s0, z0 = s1, z1
                 s1 = min(max(s1 - z1 / slope, lo), hi)
         _, self.magnitude, z, c = best
-        # lateral: bank reversal outside the heading-error deadband
-        frac = min(max((speed - law.speed_low) / (law.speed_high - law.speed_low), 0.0), 1.0)
-        deadband = law.deadband_low + (law.deadband_high - law.deadband_low) * frac
-        if (crossrange < -deadband and self.sign > 0) or (
-                crossrange > deadband and self.sign < 0):
-            self.sign = -self.sign
+        return z, c
+
+    def _freeze(self, t, y):
+        """Freeze the command for the rest of the flight, on the bank sign whose predicted
+        crossrange is the smaller: at low speed the lateral lift curves the path, and the
+        crossrange of the target from the current velocity no longer tells where the
+        capsule will land."""
+        self.frozen = True
+        keep = self._predict(t, y, self.magnitude)
+        self.sign = -self.sign
+        flip = self._predict(t, y, self.magnitude)
+        if abs(flip[1]) < abs(keep[1]):
             self.history["reversals"].append(float(t))
+        else:
+            self.sign = -self.sign
+        z, c = self._solve_magnitude(t, y)  # re-null the downrange error on that sign
         self.command = self.sign * self.magnitude
+        self._record(t, z, c)
+
+    def _record(self, t, z, c):
         h = self.history
         h["time"].append(float(t))
         h["bank_command_deg"].append(math.degrees(self.command))
         h["predicted_downrange_km"].append(z / 1e3)
         h["predicted_crossrange_km"].append(c / 1e3)
         h["drag_ratio"].append(self.drag_ratio)
-        return slew_segment(t, bank, self.command, law.bank_rate_limit)
 
     def _target_crossrange(self, y):
         """Distance of the target from the great circle along the current Earth-relative
