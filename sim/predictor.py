@@ -117,6 +117,8 @@ def range_errors(current, point, target, radius):
     q = point / math.sqrt(point[0] ** 2 + point[1] ** 2 + point[2] ** 2)
     n = np.cross(c, tg)
     sn = math.sqrt(n[0] ** 2 + n[1] ** 2 + n[2] ** 2)
+    if sn < 1e-12:  # at (or opposite) the target: no great circle, no errors to steer by
+        return 0.0, 0.0
     n = n / sn
     cross = math.asin(min(max(q[0] * n[0] + q[1] * n[1] + q[2] * n[2], -1.0), 1.0))
     qp = q - (q[0] * n[0] + q[1] * n[1] + q[2] * n[2]) * n

@@ -50,6 +50,7 @@ class DeorbitSolution:
     residual : float
         Distance of that point from the target [m].
     iterations : int
+        Gauss-Newton steps taken after the geometric first guess.
     flight_time : float
         From the burn to the final altitude [s].
     """
@@ -126,7 +127,9 @@ def solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle, *, target_latitude,
     ascending : bool
         Reach the target on the ascending (northbound) or descending pass.
     tolerance : float
-        Stop when the reference lands within this distance of the target [m].
+        Stop when the reference lands within this distance of the target [m]. With a
+        fixed node only the burn point is solved: the residual then keeps the crossrange
+        the orbit plane imposes (reported, not an error).
 
     Returns
     -------
@@ -175,9 +178,11 @@ def solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle, *, target_latitude,
 
     res, t_land, y = residual(x)
     best = (np.linalg.norm(res), x.copy(), t_land, y)
-    for iteration in range(1, max_iterations + 1):  # noqa: B007 (used after)
+    iterations = 0  # Gauss-Newton steps taken
+    for _ in range(max_iterations):
         if np.linalg.norm(res) < tolerance:
             break
+        iterations += 1
         h = 1e-4
         jac = np.empty((2, x.size))
         for k in range(x.size):
@@ -197,7 +202,7 @@ def solve_deorbit(orbit, burn, coast_vehicle, entry_vehicle, *, target_latitude,
     solved = dataclasses.replace(orbit, argument_of_latitude=u,
                                  raan=(x[1] % (2 * math.pi)) if solve_node else raan)
     lat, lon, _ = ecef_to_geodetic(*y[0:3])
-    return DeorbitSolution(solved, lat, lon, err, iteration, t_land)
+    return DeorbitSolution(solved, lat, lon, err, iterations, t_land)
 
 
 def _rot_z(a):
