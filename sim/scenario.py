@@ -565,27 +565,24 @@ class _Table:
             raise self.error(key, f"true or false, not {_describe(v)}")
         return v
 
-    def table(self, key, *, required=True, what="a table"):
+    def _typed(self, key, kind, required, what):
+        """The value of ``key`` if it is a ``kind`` (None if absent and not required)."""
         self.used.add(key)
         if key not in self.data:
             if required:
                 raise self.error(key, f"{what} (required)")
             return None
         v = self.data[key]
-        if not isinstance(v, dict):
-            raise self.error(key, f"{what}, not {_describe(v)}")
-        return _Table(self.b, v, self.path + (key,))
-
-    def list(self, key, *, required=True, what="a list"):
-        self.used.add(key)
-        if key not in self.data:
-            if required:
-                raise self.error(key, f"{what} (required)")
-            return None
-        v = self.data[key]
-        if not isinstance(v, list):
+        if not isinstance(v, kind):
             raise self.error(key, f"{what}, not {_describe(v)}")
         return v
+
+    def table(self, key, *, required=True, what="a table"):
+        v = self._typed(key, dict, required, what)
+        return None if v is None else _Table(self.b, v, self.path + (key,))
+
+    def list(self, key, *, required=True, what="a list"):
+        return self._typed(key, list, required, what)
 
     def number_list(self, key, unit="", *, min_length=1, ge=None, gt=None):
         values = self.list(key, what=f"a list of numbers [{unit}]" if unit else
