@@ -33,6 +33,7 @@ from sim.dynamics import (
     PhaseModel,
     build_model,
     flight_state,
+    wrap_angle,
 )
 from sim.earth import EarthModel, geodetic_to_ecef
 from sim.predictor import propagate, range_errors
@@ -213,7 +214,7 @@ class _GuidedController:
                                      or ExponentialAtmosphere(), earth)
         self.target = np.array(geodetic_to_ecef(law.target_latitude, law.target_longitude, 0.0))
         self.drag_ratio = 1.0
-        self.magnitude = abs(wrap(bank)) if bank else math.radians(45.0)
+        self.magnitude = abs(wrap_angle(bank)) if bank else math.radians(45.0)
         self.magnitude = min(max(self.magnitude, law.min_bank), law.max_bank)
         self.sign = 0.0
         self.command = None
@@ -330,8 +331,3 @@ class _GuidedController:
         normal /= np.linalg.norm(normal)
         tg = self.target / np.linalg.norm(self.target)
         return -math.asin(min(max(float(np.dot(normal, tg)), -1.0), 1.0)) * 6371e3
-
-
-def wrap(a):
-    """Angle wrapped into [-pi, pi) [rad]."""
-    return (a + math.pi) % (2.0 * math.pi) - math.pi

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 
-from sim.dynamics import N_STATE, OUTPUT_COLUMNS, S_HEAT, S_MASS, outputs
+from sim.dynamics import N_STATE, OUTPUT_COLUMNS, outputs
 
 #: Termination reasons.
 LANDED = "landed"
@@ -229,7 +229,6 @@ def _columns_of(segments):
     data["phase"] = np.concatenate([np.full(len(s.t), s.phase_index) for s in segments])
     for k, name in enumerate(_STATE_COLUMNS):
         data[name] = y[:, k]
-    assert S_HEAT == 6 and S_MASS == 7
     return data
 
 
