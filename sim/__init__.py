@@ -6,8 +6,9 @@ core never imports matplotlib, pandas or dask.
 
 __version__ = "0.1.0"
 
+# (``simulate`` is not listed: ``sim.simulate`` is the module; use
+# ``from sim.simulate import simulate``.)
 _PUBLIC = {
-    "simulate": "sim.simulate",
     "Trajectory": "sim.results",
     "load_scenario": "sim.scenario",
     "run_scenario": "sim.scenario",
