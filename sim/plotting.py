@@ -33,7 +33,7 @@ def plot_altitude_speed(trajectories, ax=None):
 
 
 def plot_g_load(trajectories, ax=None, signed=True):
-    """Sensed load [g] against time from the first point below 120 km [s].
+    """Sensed load [g] against time from the first point below 120 km [s], from there on.
 
     With ``signed`` the eyeballs-out load of a hatch-first phase is drawn negative.
     """
@@ -43,7 +43,8 @@ def plot_g_load(trajectories, ax=None, signed=True):
         below = np.nonzero(traj["altitude"] < 120e3)[0]
         t0 = t[below[0]] if below.size else t[0]
         g = traj["g_load_eyeballs_in"] if signed else traj["g_load"]
-        ax.plot(t - t0, g, label=name)
+        k = t >= t0  # the entry onward: before it the load is nil
+        ax.plot(t[k] - t0, g[k], label=name)
     ax.axhline(0.0, color="k", lw=0.5)
     ax.set_xlabel("time from 120 km [s]")
     ax.set_ylabel("sensed load [g] (+ eyeballs-in)" if signed else "sensed load [g]")
