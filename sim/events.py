@@ -23,6 +23,10 @@ TRIGGER_UNITS = {
 }
 
 
+#: Quantities that never decrease during a flight.
+_GROWING = ("time", "phase_time", "heat_load")
+
+
 @dataclass(frozen=True)
 class Trigger:
     """The condition that ends a phase.
@@ -33,23 +37,27 @@ class Trigger:
         One of :data:`TRIGGER_UNITS`.
     value : float
         Threshold in SI units (see :data:`TRIGGER_UNITS`).
-    direction : int
+    direction : int, optional
         -1: fires when the quantity falls through the value; +1: when it rises through it;
-        0: either.
+        0: either. Default: +1 for the quantities that only grow (time, phase_time,
+        heat_load), -1 for the others.
     """
 
     quantity: str
     value: float
-    direction: int = -1
+    direction: int | None = None
 
     def __post_init__(self):
         if self.quantity not in TRIGGER_UNITS:
             raise ValueError(f"unknown trigger quantity {self.quantity!r}; "
                              f"expected one of {', '.join(TRIGGER_UNITS)}")
+        growing = self.quantity in _GROWING
+        if self.direction is None:
+            object.__setattr__(self, "direction", 1 if growing else -1)
         if self.direction not in (-1, 0, 1):
             raise ValueError("direction must be -1, 0 or +1")
-        if self.quantity in ("time", "phase_time") and self.direction == -1:
-            object.__setattr__(self, "direction", 1)
+        if growing and self.direction == -1:
+            raise ValueError(f"{self.quantity} only grows: it cannot fall through a value")
 
     def describe(self):
         unit = TRIGGER_UNITS[self.quantity]

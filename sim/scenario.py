@@ -241,13 +241,24 @@ def resolve_config(path, overrides=None):
     -------
     config : dict
     origin : dict
-        Key tuple -> the file (or override) each value came from, for error messages.
+        Key tuple -> the file (or override) each value came from, for error messages;
+        its ``overrides`` attribute lists the overrides applied.
     """
     path = Path(path)
     config, origin = _load_tree(path, ())
+    origin = _Provenance(origin)
     for key, value in (overrides or {}).items():
-        _apply_override(path, config, origin, key, value)
+        origin.overrides.append((_apply_override(path, config, origin, key, value), key))
     return config, origin
+
+
+class _Provenance(dict):
+    """Key tuple -> the file each value came from, and the overrides applied (key tuple,
+    dotted key), in order, so that an error left by an override can name it."""
+
+    def __init__(self, origin):
+        super().__init__(origin)
+        self.overrides = []
 
 
 def run_scenario(scenario: Scenario):
@@ -454,7 +465,6 @@ def _apply_override(path, config, origin, dotted, value):
         keys.append(part)
         if last:
             _drop_origins(origin, tuple(keys))
-            origin.setdefault(_OVERRIDDEN, []).append((tuple(keys), dotted))
             if value is REMOVE:
                 if isinstance(node, list):
                     raise ScenarioError(where, dotted, "a table key to remove, not a list "
@@ -463,10 +473,11 @@ def _apply_override(path, config, origin, dotted, value):
                     raise ScenarioError(where, dotted, "an existing key to remove"
                                         + _did_you_mean(part, node))
                 node.pop(part)
+                return tuple(keys)
             else:
                 node[part] = copy.deepcopy(value)
                 _origins(node[part], tuple(keys), where, origin)
-            return
+            return tuple(keys)
         if isinstance(node, dict) and part not in node:
             if value is REMOVE:
                 raise ScenarioError(where, dotted, "an existing key to remove"
@@ -474,10 +485,6 @@ def _apply_override(path, config, origin, dotted, value):
             node[part] = {}
             origin[tuple(keys)] = where
         node = node[part]
-
-
-#: Key of the provenance map that lists the overrides applied: [(key tuple, dotted key)].
-_OVERRIDDEN = "__overridden__"
 
 
 def _did_you_mean(part, table):
@@ -681,7 +688,7 @@ class _Builder:
         dotted = ".".join(str(k) for k in keys) or None
         if not file.endswith("(override)"):
             # a value missing or left inconsistent by an override: name the override too
-            applied = self.origin.get(_OVERRIDDEN, ())
+            applied = getattr(self.origin, "overrides", ())
             own = [d for k, d in applied if keys[:len(k)] == k]  # this key or a table above
             near = [d for k, d in applied if k[:-1] == keys[:-1]]  # a key beside it
             if own or near:
@@ -949,12 +956,12 @@ class _Builder:
             value = tt.number(key, unit, ge=lower)
             if quantity == "phase_time" and value <= 0:
                 raise tt.error(key, f"a number > 0 [s], not {value:g}")
-            timed = quantity in ("time", "phase_time")
-            direction = tt.string("direction", required=False, default="rising" if timed
+            growing = quantity in ("time", "phase_time", "heat_load")
+            direction = tt.string("direction", required=False, default="rising" if growing
                                   else "falling", choices=tuple(_DIRECTIONS))
-            if timed and direction != "rising":
-                raise tt.error("direction", "'rising' or nothing (time only increases), "
-                               f"not {direction!r}")
+            if growing and direction != "rising":
+                raise tt.error("direction", f"'rising' or nothing ({quantity} only "
+                               f"increases), not {direction!r}")
             tt.done()
             triggers.append(Trigger(quantity, value * factor, _DIRECTIONS[direction]))
         return triggers

@@ -19,9 +19,8 @@ from sim.dynamics import (  # noqa: F401 (PhaseModel re-exported)
     Q_ALTITUDE,
     PhaseModel,
     build_model,
-    event_quantity,
 )
-from sim.earth import EarthModel
+from sim.earth import WGS84_EARTH, ecef_to_geodetic
 from sim.events import IvpEvent, Trigger
 from sim.guidance import ConstantBank
 from sim.initial import State
@@ -111,17 +110,15 @@ def simulate(initial: State, phases: Sequence[Phase], *, atmosphere=None, earth=
     if not phases:
         raise ValueError("simulate needs at least one phase")
     atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
-    earth = EarthModel() if earth is None else earth
+    earth = WGS84_EARTH if earth is None else earth
     y = np.zeros(dyn.N_STATE)
     y[0:3] = initial.position
     y[3:6] = initial.velocity
-    y[dyn.S_HEAT] = 0.0
     y[dyn.S_MASS] = phases[0].vehicle.mass
     t = float(initial.time)
     t_limit = t + max_time
     if ceiling_altitude is None:
-        first = build_model(phases[0].vehicle, atmosphere, earth)
-        h0 = event_quantity(Q_ALTITUDE, t, y, *first.args)
+        h0 = ecef_to_geodetic(*initial.position)[2]
         ceiling_altitude = max(h0, 100e3) + 50e3
     atol = rtol * _ATOL_SCALE
 

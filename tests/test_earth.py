@@ -31,6 +31,7 @@ def test_geodetic_round_trip_to_a_millimetre():
 
 
 def test_ellipsoid_axes():
+    # closed-form points of the ellipsoid: tolerances are rounding of 6.4e6 m values
     # The equator point is at the semi-major axis, the pole at the semi-minor one.
     assert geodetic_to_ecef(0.0, 0.0, 0.0) == pytest.approx((WGS84_A, 0.0, 0.0), abs=1e-9)
     assert geodetic_to_ecef(math.pi / 2, 0.0, 0.0)[2] == pytest.approx(WGS84_B, abs=1e-6)

@@ -108,7 +108,7 @@ def test_triggers_convert_units_and_directions(tmp_path):
         '{ speed_m_s = 300, direction = "either" }, { altitude_km = 10.7 }]')
     trig = load_scenario(_write(tmp_path, "t.toml", text)).phases[0].until
     assert [(t.quantity, t.value, t.direction) for t in trig] == [
-        ("dynamic_pressure", 5000.0, 1), ("heat_load", 30e6, -1), ("mach", 2.0, -1),
+        ("dynamic_pressure", 5000.0, 1), ("heat_load", 30e6, 1), ("mach", 2.0, -1),
         ("time", 100.0, 1), ("phase_time", 50.0, 1), ("speed", 300.0, 0),
         ("altitude", 10700.0, -1)]
 
@@ -598,3 +598,15 @@ def test_aim_altitude_replaces_the_single_altitude_trigger():
     exc = _error(SMALL, {"phases.0.control": {"law": "guided"},
                          "phases.0.until": [{"altitude_km": 50}, {"altitude_km": 20}]})
     assert "aim_altitude_km" in exc.expected
+
+
+def test_a_heat_load_trigger_rises_and_fires(tmp_path):
+    # the heat load only grows: a falling heat-load trigger could never fire
+    text = _small_text().replace("until = [{ altitude_km = 10.7 }]",
+                                 "until = [{ heat_load_mj_m2 = 30 }]")
+    s = load_scenario(_write(tmp_path, "h.toml", text))
+    traj = run_scenario(s)
+    assert traj.events[0].name.startswith(f"end of '{s.phases[0].name}': heat_load rises")
+    exc = _error(_write(tmp_path, "h2.toml", text.replace(
+        "{ heat_load_mj_m2 = 30 }", '{ heat_load_mj_m2 = 30, direction = "falling" }')))
+    assert exc.key.endswith("direction") and "heat_load only increases" in exc.expected
