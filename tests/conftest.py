@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from sim.events import Trigger
-from sim.guidance import ConstantBank
-from sim.initial import entry_state
-from sim.simulate import Phase
-from sim.vehicle import Parachute, Vehicle
+from sim.flight.control import ConstantBank
+from sim.flight.initial import entry_state
+from sim.flight.simulate import Phase
+from sim.flight.triggers import Trigger
+from sim.models.vehicle import Parachute, Vehicle
 
 
 def soyuz_like(lift_to_drag=0.3, name="SA"):
@@ -28,8 +28,15 @@ def descent_phases(bank_deg=60.0, lift_to_drag=0.3):
 
 
 def entry_100km(fpa_deg=-1.35):
-    return entry_state(math.radians(45.0), math.radians(30.0), 100e3, 7600.0,
-                       math.radians(fpa_deg), math.radians(60.0), frame="relative")
+    return entry_state(
+        math.radians(45.0),
+        math.radians(30.0),
+        100e3,
+        7600.0,
+        math.radians(fpa_deg),
+        math.radians(60.0),
+        frame="relative",
+    )
 
 
 @pytest.fixture

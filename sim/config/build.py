@@ -1,0 +1,502 @@
+"""Building a scenario: a resolved configuration -> validated, built objects.
+
+This is the one place that turns configuration into objects; everything else receives
+built objects. :func:`load_scenario` reads a file (following ``extends`` chains), applies
+overrides, validates every key and builds a frozen :class:`~sim.config.scenario.Scenario`.
+Nothing is flown and nothing is solved: deorbit targeting is checked here and solved by
+:func:`sim.config.scenario.plan`. ``configs/README.md`` is the reference of every key.
+
+Errors are :class:`~sim.config.errors.ScenarioError` naming the file, the dotted key and
+what was expected; there is no silent default for a required value.
+"""
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from sim.config.errors import ScenarioError
+from sim.config.phases import build_phase, planning_atmosphere
+from sim.config.scenario import Scenario, SimulationSettings
+from sim.config.schema import Table
+from sim.config.tables import read_atmosphere_table
+from sim.config.tree import ResolvedConfig, describe, resolve_config
+from sim.flight.control import GuidedBank
+from sim.flight.initial import BurnSpec, OrbitSpec, entry_state
+from sim.flight.targeting import DeorbitProblem
+from sim.models.atmosphere import (
+    ExponentialAtmosphere,
+    StandardAtmosphere1976,
+)
+from sim.models.earth import EarthModel, GeoPoint
+from sim.models.vehicle import Parachute, Vehicle
+from sim.results.documented import DOCUMENTED
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class _TargetingSpec:
+    """The ``[targeting]`` table as read (SI)."""
+
+    ascending: bool
+    reference_bank: float  #: [rad]
+    entry_vehicle: str
+    tolerance: float  #: [m]
+
+
+def load_scenario(path: str | os.PathLike, overrides: dict | None = None) -> Scenario:
+    """Read, validate and build a scenario file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A TOML scenario file.
+    overrides : dict of str -> value, optional
+        Dotted keys (list items by 0-based index) and values applied after ``extends``
+        and validated like values from the file, e.g.
+        ``{"vehicles.descent_module.mass_kg": 2950, "phases.1.until.0.altitude_km": 90}``.
+        A value of ``None`` (:data:`REMOVE`) removes the key.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        For a missing or unreadable file, invalid TOML, an unknown key, a wrong type, a
+        missing required key or a non-physical value.
+    """
+    return build_scenario(resolve_config(path, overrides))
+
+
+def build_scenario(resolved: ResolvedConfig) -> Scenario:
+    """Validate and build a resolved configuration (:meth:`ConfigTree.resolve`): the step
+    a study repeats for each variant without reading the files again.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    return _Builder(resolved.path, resolved.config, resolved.origin).build()
+
+
+#: Trigger keys: config key -> (Trigger quantity, factor to SI, unit, lower bound)
+class _Builder:
+    def __init__(self, path, config, origin):
+        self.path = Path(path)
+        self.config = config
+        self.origin = origin
+
+    def error(self, keys, expected):
+        keys = tuple(keys)
+        file = str(self.path)
+        for n in range(len(keys), -1, -1):
+            if keys[:n] in self.origin:
+                file = self.origin[keys[:n]]
+                break
+        dotted = ".".join(str(k) for k in keys) or None
+        if not file.endswith("(override)"):
+            # a value missing or left inconsistent by an override: name the override too
+            applied = getattr(self.origin, "overrides", ())
+            own = [d for k, d in applied if keys[: len(k)] == k]  # this key or a table above
+            near = [d for k, d in applied if k[:-1] == keys[:-1]]  # a key beside it
+            if own or near:
+                file = f"{file} (after the override {(own or near)[-1]})"
+        return ScenarioError(file, dotted, expected)
+
+    # -- the whole file ---------------------------------------------------------------------
+    def build(self):
+        top = Table(self, self.config, ())
+        name = top.string("name", required=False, default=self.path.stem)
+        if not _NAME_RE.match(name):
+            raise top.error(
+                "name",
+                "a name of letters, digits, '_', '-' and '.' (it names "
+                f"output files), not {name!r}",
+            )
+        description = top.string("description", required=False, default="")
+        reference = top.boolean("reference", default=False)
+        epoch = self._epoch(top)
+        simulation = self._simulation(top.table("simulation", required=False))
+        earth = self._earth(top.table("earth", required=False))
+        atmosphere = self._atmosphere(top.table("atmosphere", what="an [atmosphere] table"))
+        target = self._target(top.table("target", required=False))
+        documented = self._documented(top.table("documented", required=False))
+        vehicles = self._vehicles(top.table("vehicles", what="a [vehicles] table"))
+        phase_items = top.list("phases", what="a list of [[phases]] tables")
+        if not phase_items:
+            raise top.error("phases", "at least one [[phases]] table")
+        phases = tuple(
+            build_phase(self, i, item, vehicles, target, atmosphere)
+            for i, item in enumerate(phase_items)
+        )
+        names = [p.name for p in phases]
+        for i, n in enumerate(names):
+            if names.index(n) != i:
+                raise self.error(
+                    ("phases", i, "name"),
+                    f"a name unique among the phases ({n!r} is also phase {names.index(n)})",
+                )
+
+        initial_t = top.table("initial", what="an [initial] table")
+        kind = initial_t.string("type", choices=("entry", "orbit"))
+        initial = orbit = burn = targeting = deorbit = None
+        deorbit_t = top.table("deorbit", required=False)
+        targeting_t = top.table("targeting", required=False)
+        if kind == "entry":
+            for key, t in (("deorbit", deorbit_t), ("targeting", targeting_t)):
+                if t is not None:
+                    raise top.error(
+                        key,
+                        "no such table for initial.type = 'entry' (only "
+                        "an orbit start has a deorbit burn)",
+                    )
+            initial = self._entry(initial_t, earth, epoch)
+        else:
+            if deorbit_t is None:
+                raise top.error(
+                    "deorbit", "a [deorbit] table (required for initial.type = 'orbit')"
+                )
+            burn = self._burn(deorbit_t)
+            if targeting_t is not None:
+                targeting = self._targeting_spec(targeting_t, vehicles)
+            orbit = self._orbit(initial_t, epoch, targeting)
+            if targeting is not None:
+                if target is None:
+                    raise top.error(
+                        "target", "a [target] table (deorbit targeting steers the burn to it)"
+                    )
+                deorbit = self._deorbit_problem(
+                    phase_items, phases, vehicles, orbit, burn, targeting, target, atmosphere, earth
+                )
+        top.done()
+        return Scenario(
+            name=name,
+            path=self.path,
+            description=description,
+            reference=reference,
+            config=self.config,
+            origin=self.origin,
+            epoch=epoch,
+            initial=initial,
+            orbit=orbit,
+            burn=burn,
+            phases=phases,
+            vehicles=vehicles,
+            atmosphere=atmosphere,
+            earth=earth,
+            target=target,
+            simulation=simulation,
+            deorbit=deorbit,
+            documented=documented,
+        )
+
+    # -- sections ---------------------------------------------------------------------------
+    def _epoch(self, top):
+        top.used.add("epoch_utc")
+        if not top.has("epoch_utc"):
+            return None
+        v = top.data["epoch_utc"]
+        expected = 'a UTC date and time such as "2008-04-19T07:41:00Z"'
+        if isinstance(v, str):
+            try:
+                v = datetime.fromisoformat(v)
+            except ValueError:
+                raise top.error("epoch_utc", f"{expected}, not {v!r}") from None
+        if not isinstance(v, datetime):
+            raise top.error("epoch_utc", f"{expected}, not {describe(v)}")
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        v = v.astimezone(UTC)
+        self.config["epoch_utc"] = v.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+        return v
+
+    def _simulation(self, t):
+        if t is None:
+            return SimulationSettings()
+        d = SimulationSettings()
+        ceiling = t.number("ceiling_altitude_km", "km", required=False, gt=0.0)
+        s = SimulationSettings(
+            rtol=t.number("rtol", required=False, default=d.rtol, gt=0.0, lt=1.0),
+            max_time=t.number("max_time_s", "s", required=False, default=d.max_time, gt=0.0),
+            ground_altitude=t.number(
+                "ground_altitude_m", "m", required=False, default=d.ground_altitude, gt=-1e4, lt=1e4
+            ),
+            ceiling_altitude=None if ceiling is None else ceiling * 1e3,
+            method=t.string(
+                "method",
+                required=False,
+                default=d.method,
+                choices=("DOP853", "RK45", "RK23", "Radau", "BDF", "LSODA"),
+            ),
+        )
+        t.done()
+        return s
+
+    def _earth(self, t):
+        if t is None:
+            return EarthModel()
+        j2 = t.boolean("j2", default=True)
+        rotation = t.boolean("rotation", default=True)
+        t.done()
+        d = EarthModel()
+        return EarthModel(
+            j2=d.j2 if j2 else 0.0, rotation_rate=d.rotation_rate if rotation else 0.0
+        )
+
+    def _atmosphere(self, t):
+        model = t.string("model", choices=("ussa76", "exponential", "table"))
+        scale = t.number("density_scale", required=False, default=1.0, ge=0.0)
+        if model == "ussa76":
+            atm = StandardAtmosphere1976(scale)
+        elif model == "exponential":
+            atm = ExponentialAtmosphere(
+                t.number("surface_density_kg_m3", "kg m^-3", required=False, default=1.225, gt=0.0),
+                t.number("scale_height_km", "km", gt=0.0) * 1e3,
+                scale,
+            )
+        else:
+            file = t.string("file", what="a CSV file name, relative to the file that names it")
+            if not os.path.isfile(file):
+                raise t.error("file", f"an existing CSV file ({file} not found)")
+            atm = read_atmosphere_table(file, scale)
+        t.done()
+        return atm
+
+    def _target(self, t):
+        if t is None:
+            return None
+        lat = t.number("latitude_deg", "deg", ge=-90.0, le=90.0)
+        lon = t.number("longitude_deg", "deg", ge=-360.0, le=360.0)
+        t.done()
+        return GeoPoint.from_deg(lat, lon)
+
+    def _documented(self, t):
+        if t is None:
+            return None
+        flight = t.string("flight", choices=tuple(DOCUMENTED))
+        case = t.string("case", choices=tuple(DOCUMENTED[flight]))
+        t.done()
+        return (flight, case)
+
+    # -- vehicles ---------------------------------------------------------------------------
+    def _vehicles(self, t):
+        if not t.data:
+            raise t.error(None, "at least one [vehicles.NAME] table")
+        for name in t.data:
+            t.used.add(name)
+            if not isinstance(t.data[name], dict):
+                raise t.error(name, f"a [vehicles.{name}] table, not {describe(t.data[name])}")
+            if not _NAME_RE.match(name):
+                raise t.error(name, "a vehicle name of letters, digits, '_', '-' and '.'")
+        resolved = {}
+        for name in t.data:
+            resolved[name] = self._vehicle_keys(t, name, ())
+        vehicles = {}
+        for name, (body, keys) in resolved.items():
+            vehicles[name] = self._vehicle(name, body, keys)
+        return vehicles
+
+    def _vehicle_keys(self, t, name, chain):
+        """(body name, key -> (value, dotted path)) of a vehicle with its base_vehicle chain."""
+        if name in chain:
+            raise t.error(
+                chain[0], "a base_vehicle chain without cycles, not " + " -> ".join((*chain, name))
+            )
+        data = t.data[name]
+        base = data.get("base_vehicle")
+        own = {k: (v, ("vehicles", name, k)) for k, v in data.items() if k != "base_vehicle"}
+        if base is None:
+            return name, own
+        if not isinstance(base, str) or base not in t.data:
+            raise self.error(
+                ("vehicles", name, "base_vehicle"),
+                f"the name of another vehicle ({', '.join(t.data)}), not {describe(base)}",
+            )
+        body, inherited = self._vehicle_keys(t, base, (*chain, name))
+        return body, {**inherited, **own}
+
+    def _vehicle(self, name, body, keys):
+        # A table of the merged keys, reporting errors at the key's own table.
+        class _VTable(Table):
+            def error(tself, key, expected):
+                where = keys[key][1] if key in keys else ("vehicles", name, key)
+                return self.error(where, expected)
+
+        data = {k: v for k, (v, _) in keys.items()}
+        v = _VTable(self, data, ("vehicles", name))
+        mass = v.number("mass_kg", "kg", gt=0.0)
+        area = v.number("reference_area_m2", "m^2", gt=0.0)
+        nose = v.number("nose_radius_m", "m", gt=0.0)
+        ld = v.number("lift_to_drag", required=False, default=0.0, ge=0.0, le=5.0)
+        cd_mach = cd_values = np.zeros(0)
+        if v.has("cd_table"):
+            if v.has("drag_coefficient"):
+                raise v.error("cd_table", "either drag_coefficient or cd_table, not both")
+            ct = v.table("cd_table", what="a table { mach = [...], cd = [...] }")
+            ct.error = lambda key, expected: v.error(
+                "cd_table", f"{key}: {expected}" if key else expected
+            )
+            cd_mach = ct.number_list("mach", min_length=2, ge=0.0)
+            cd_values = ct.number_list("cd", min_length=2, gt=0.0)
+            ct.done()
+            if cd_mach.shape != cd_values.shape:
+                raise v.error(
+                    "cd_table",
+                    f"mach and cd of one length, not {cd_mach.size} and {cd_values.size}",
+                )
+            if np.any(np.diff(cd_mach) <= 0):
+                raise v.error("cd_table", "mach strictly increasing")
+            cd = float(cd_values[-1])  # the fastest entry: Vehicle.ballistic_coefficient only
+        else:
+            cd = v.number("drag_coefficient", "-", gt=0.0, le=10.0)
+        chute = None
+        if v.has("parachute_drag_area_m2") or v.has("parachute_fill_time_s"):
+            chute = Parachute(
+                v.number("parachute_drag_area_m2", "m^2", gt=0.0),
+                v.number("parachute_fill_time_s", "s", ge=0.0),
+            )
+        v.done()
+        return Vehicle(body, mass, area, nose, cd, ld, cd_mach, cd_values, parachute=chute)
+
+    # -- phases -----------------------------------------------------------------------------
+    def _entry(self, t, earth, epoch):
+        state = entry_state(
+            math.radians(t.number("latitude_deg", "deg", ge=-90.0, le=90.0)),
+            math.radians(t.number("longitude_deg", "deg", ge=-360.0, le=360.0)),
+            t.number("altitude_km", "km", gt=0.0, lt=1e5) * 1e3,
+            t.number("speed_m_s", "m s^-1", gt=0.0, lt=2e4),
+            math.radians(t.number("flight_path_angle_deg", "deg", ge=-90.0, le=90.0)),
+            math.radians(t.number("heading_deg", "deg", ge=-360.0, le=360.0)),
+            frame=t.string("frame", choices=("inertial", "relative")),
+            earth=earth,
+            epoch=epoch,
+        )
+        t.done()
+        return state
+
+    def _orbit(self, t, epoch, targeting):
+        perigee = t.number("perigee_altitude_km", "km", gt=0.0)
+        apogee = t.number("apogee_altitude_km", "km", gt=0.0)
+        if apogee < perigee:
+            raise t.error(
+                "apogee_altitude_km",
+                f"a number >= perigee_altitude_km ({perigee:g}) [km], not {apogee:g}",
+            )
+        inc = t.number("inclination_deg", "deg", ge=0.0, le=180.0)
+        raan = t.number("raan_deg", "deg", required=False, ge=-360.0, le=360.0)
+        if targeting is not None and t.has("argument_of_latitude_deg"):
+            t.used.add("argument_of_latitude_deg")
+            raise t.error(
+                "argument_of_latitude_deg",
+                "nothing while [targeting] solves it (remove one of the two)",
+            )
+        if targeting is None and not t.has("argument_of_latitude_deg"):
+            t.used.add("argument_of_latitude_deg")
+            raise t.error(
+                "argument_of_latitude_deg",
+                "a number [deg] of the burn point "
+                "(required without [targeting], which would solve it; the "
+                "solved value is in --json under targeting)",
+            )
+        u = t.number("argument_of_latitude_deg", "deg", required=False, ge=-360.0, le=360.0)
+        if targeting is None and raan is None:
+            raise t.error(
+                "raan_deg",
+                "a number [deg] (required without [targeting], which "
+                "would solve it; the solved value is in --json under targeting)",
+            )
+        perigee_arg = t.number(
+            "argument_of_perigee_deg", "deg", required=False, default=0.0, ge=-360.0, le=360.0
+        )
+        t.done()
+        return OrbitSpec(
+            perigee * 1e3,
+            apogee * 1e3,
+            math.radians(inc),
+            None if raan is None else math.radians(raan),
+            None if u is None else math.radians(u),
+            math.radians(perigee_arg),
+            epoch,
+        )
+
+    def _burn(self, t):
+        kind = t.string("kind", choices=("impulsive", "finite"))
+        dv = t.number("delta_v_m_s", "m s^-1", gt=0.0, lt=1e4)
+        pitch = math.radians(
+            t.number("pitch_deg", "deg", required=False, default=0.0, ge=-90.0, le=90.0)
+        )
+        yaw = math.radians(
+            t.number("yaw_deg", "deg", required=False, default=0.0, ge=-180.0, le=180.0)
+        )
+        thrust = isp = None
+        if kind == "finite":
+            thrust = t.number("thrust_n", "N", gt=0.0)
+            isp = t.number("specific_impulse_s", "s", gt=0.0)
+        t.done()
+        return BurnSpec(dv, kind, pitch, yaw, thrust, isp)
+
+    def _targeting_spec(self, t, vehicles):
+        spec = _TargetingSpec(
+            ascending=t.string("pass", choices=("ascending", "descending")) == "ascending",
+            reference_bank=math.radians(t.number("reference_bank_deg", "deg", ge=0.0, le=180.0)),
+            entry_vehicle=t.string("entry_vehicle", choices=tuple(vehicles)),
+            tolerance=t.number("tolerance_m", "m", required=False, default=50.0, gt=0.0),
+        )
+        t.done()
+        return spec
+
+    def _deorbit_problem(
+        self, phase_items, phases, vehicles, orbit, burn, spec, target, atmosphere, earth
+    ):
+        """The targeting problem, checked now (solved by :func:`sim.config.scenario.plan`)."""
+        first = phases[0]
+        sep = [trig.value for trig in first.until if trig.quantity == "altitude"]
+        if len(sep) != 1:
+            raise self.error(
+                ("phases", 0, "until"),
+                "exactly one altitude trigger in the "
+                "first phase for [targeting] (the separation altitude)",
+            )
+        entry = next(
+            (k for k, item in enumerate(phase_items) if item.get("vehicle") == spec.entry_vehicle),
+            None,
+        )
+        if entry is None:
+            raise self.error(
+                ("targeting", "entry_vehicle"),
+                f"a vehicle that flies one of the phases, not {spec.entry_vehicle!r}",
+            )
+        control = phases[entry].control
+        if isinstance(control, GuidedBank):
+            # the altitude the guidance aims at (its phase may end earlier, on a failure)
+            final = [control.final_altitude]
+        else:
+            final = [trig.value for trig in phases[entry].until if trig.quantity == "altitude"]
+        if len(final) != 1:
+            raise self.error(
+                ("phases", entry, "until"),
+                "exactly one altitude trigger in "
+                "the first phase of targeting.entry_vehicle (the final altitude "
+                "of the reference descent)",
+            )
+        return DeorbitProblem(
+            orbit=orbit,
+            burn=burn,
+            coast_vehicle=first.vehicle,
+            entry_vehicle=vehicles[spec.entry_vehicle],
+            target=target,
+            separation_altitude=sep[0],
+            final_altitude=final[0],
+            reference_bank=spec.reference_bank,
+            atmosphere=planning_atmosphere(atmosphere),
+            earth=earth,
+            ascending=spec.ascending,
+            tolerance=spec.tolerance,
+        )

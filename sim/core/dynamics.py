@@ -1,0 +1,262 @@
+"""Equations of motion of a point-mass capsule in the Earth-fixed frame.
+
+State vector ``y`` (SI): ECEF position [m] (3), ECEF velocity [m s^-1] (3), integrated
+stagnation-point heat load [J m^-2], mass [kg].
+
+.. math::
+    \\ddot{\\mathbf r} = \\mathbf g_{J2}(\\mathbf r) + \\mathbf a_{aero} + \\mathbf a_{thrust}
+        - 2\\,\\boldsymbol\\omega\\times\\dot{\\mathbf r}
+        - \\boldsymbol\\omega\\times(\\boldsymbol\\omega\\times\\mathbf r)
+
+The atmosphere co-rotates, so the air-relative velocity is the ECEF velocity. Drag opposes
+it; lift is perpendicular to it, in the plane of the velocity and the local (geodetic)
+vertical at zero bank, and rotated about the velocity by the bank angle (positive bank
+turns the lift to the right of the direction of flight). Within 5 deg of vertical flight,
+where that reference plane is undefined, the lift fades linearly to zero. The sensed load is the
+non-gravitational specific force of the air on the body (aerodynamic + parachute), the
+quantity an accelerometer or the crew feels:
+``g_load = |a_aero + a_parachute| / g0``. Thrust is not included in the g-load columns.
+
+All physics is in compiled functions over floats and a parameter vector ``p`` (layout in
+:mod:`sim.core.layout`), so that ``solve_ivp``, the guidance predictor and batch
+integrators share one copy.
+"""
+
+import math
+
+import numpy as np
+
+from sim.core.layout import BANK, N_STATE, FlightState, P, S
+from sim.models._jit import njit
+from sim.models.atmosphere import atmosphere_properties
+from sim.models.constants import G0, SUTTON_GRAVES_K
+from sim.models.earth import ecef_to_geodetic, enu_basis, gravity_j2
+
+#: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see flight_state).
+_SIN_VERTICAL_FADE = math.sin(math.radians(5.0))
+
+
+@njit
+def wrap_angle(a: float) -> float:
+    """Angle wrapped into [-pi, pi) [rad]."""
+    return (a + math.pi) % (2.0 * math.pi) - math.pi
+
+
+@njit
+def bank_angle(t: float, p: np.ndarray) -> float:
+    """Bank angle [rad] at time t [s] of the phase segment described by p."""
+    mode = int(p[P.bank_mode])
+    if mode == BANK.rolling:
+        return p[P.bank0] + p[P.bank_rate] * (t - p[P.bank_t0])
+    if mode == BANK.slew:
+        delta = wrap_angle(p[P.bank_command] - p[P.bank0])
+        step = p[P.bank_rate] * max(t - p[P.bank_t0], 0.0)
+        if abs(delta) <= step:
+            return p[P.bank0] + delta
+        return p[P.bank0] + math.copysign(step, delta)
+    return p[P.bank0]
+
+
+@njit
+def drag_coefficient(
+    mach: float, p: np.ndarray, cd_mach: np.ndarray, cd_values: np.ndarray
+) -> float:
+    """Drag coefficient [-]: constant, or interpolated in a Mach table."""
+    n = cd_mach.shape[0]
+    if n == 0:
+        return p[P.cd]
+    if mach <= cd_mach[0]:
+        return cd_values[0]
+    if mach >= cd_mach[n - 1]:
+        return cd_values[n - 1]
+    i = np.searchsorted(cd_mach, mach) - 1
+    w = (mach - cd_mach[i]) / (cd_mach[i + 1] - cd_mach[i])
+    return cd_values[i] + w * (cd_values[i + 1] - cd_values[i])
+
+
+@njit
+def parachute_drag_area(t: float, p: np.ndarray) -> float:
+    """Parachute drag area Cd*S [m^2] at time t: grows as the square of the fill fraction."""
+    full = p[P.chute_area]
+    start = p[P.chute_area0]
+    fill = p[P.chute_fill]
+    if fill <= 0.0:
+        return full
+    x = min(max((t - p[P.chute_t0]) / fill, 0.0), 1.0)
+    return start + (full - start) * x * x
+
+
+@njit
+def flight_state(
+    t: float,
+    y: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+) -> FlightState:
+    """Everything the right-hand side and the outputs derive from one state.
+
+    Returns
+    -------
+    FlightState
+        Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
+        the aerodynamic + parachute specific force (ECEF) [SI].
+    """
+    x = y[S.x]
+    yy = y[S.y]
+    z = y[S.z]
+    vx = y[S.vx]
+    vy = y[S.vy]
+    vz = y[S.vz]
+    mass = y[S.mass]
+    lat, lon, alt = ecef_to_geodetic(x, yy, z)
+    rho, temp, sound = atmosphere_properties(
+        int(p[P.atm_kind]),
+        alt,
+        p[P.rho0],
+        p[P.scale_height],
+        p[P.density_scale],
+        atm_alt,
+        atm_lnrho,
+        atm_temp,
+    )
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    mach = speed / sound
+    qbar = 0.5 * rho * speed * speed
+    heat_flux = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
+    bank = bank_angle(t, p)
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    if speed > 1.0e-9:
+        ux = vx / speed
+        uy = vy / speed
+        uz = vz / speed
+        cd = drag_coefficient(mach, p, cd_mach, cd_values)
+        drag_area = cd * p[P.area] + parachute_drag_area(t, p)
+        d = qbar * drag_area / mass
+        ax = -d * ux
+        ay = -d * uy
+        az = -d * uz
+        lift = qbar * cd * p[P.area] * p[P.lift_to_drag] / mass
+        if lift != 0.0:
+            east, north, up = enu_basis(lat, lon)
+            dot = up[0] * ux + up[1] * uy + up[2] * uz
+            lx = up[0] - dot * ux
+            ly = up[1] - dot * uy
+            lz = up[2] - dot * uz
+            norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # = sin(angle from vertical)
+            if norm < 1.0e-9:
+                return FlightState(
+                    lat, lon, alt, rho, temp, sound, speed, mach, qbar, heat_flux, bank, ax, ay, az
+                )
+            if norm < _SIN_VERTICAL_FADE:
+                # Within 5 deg of vertical flight the bank reference (the vertical plane
+                # through the velocity) is undefined: fade the lift linearly to zero there
+                # so that the lift direction cannot flip as the velocity passes vertical.
+                lift *= norm / _SIN_VERTICAL_FADE
+            lx /= norm
+            ly /= norm
+            lz /= norm
+            # right = u x l
+            rx = uy * lz - uz * ly
+            ry = uz * lx - ux * lz
+            rz = ux * ly - uy * lx
+            cb = math.cos(bank)
+            sb = math.sin(bank)
+            ax += lift * (cb * lx + sb * rx)
+            ay += lift * (cb * ly + sb * ry)
+            az += lift * (cb * lz + sb * rz)
+    return FlightState(
+        lat, lon, alt, rho, temp, sound, speed, mach, qbar, heat_flux, bank, ax, ay, az
+    )
+
+
+@njit
+def rhs_into(
+    t: float,
+    y: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+    dy: np.ndarray,
+) -> None:
+    """Write dy/dt into ``dy`` (length N_STATE)."""
+    fs = flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    ax = fs.ax
+    ay = fs.ay
+    az = fs.az
+    x = y[S.x]
+    yy = y[S.y]
+    z = y[S.z]
+    vx = y[S.vx]
+    vy = y[S.vy]
+    vz = y[S.vz]
+    om = p[P.omega]
+    gx, gy, gz = gravity_j2(x, yy, z, p[P.mu], p[P.j2], p[P.radius])
+    thrust = p[P.thrust]
+    mdot = 0.0
+    if thrust > 0.0:
+        # Inertial velocity expressed in ECEF axes: v + omega x r.
+        wx = vx - om * yy
+        wy = vy + om * x
+        wz = vz
+        w = math.sqrt(wx * wx + wy * wy + wz * wz)
+        r = math.sqrt(x * x + yy * yy + z * z)
+        # retrograde, radial-up (perpendicular to w in the r-w plane), orbit normal
+        bx, by, bz = -wx / w, -wy / w, -wz / w
+        dot = (x * wx + yy * wy + z * wz) / (r * w)
+        upx = x / r - dot * wx / w
+        upy = yy / r - dot * wy / w
+        upz = z / r - dot * wz / w
+        nu = math.sqrt(upx * upx + upy * upy + upz * upz)
+        upx /= nu
+        upy /= nu
+        upz /= nu
+        hx = yy * wz - z * wy
+        hy = z * wx - x * wz
+        hz = x * wy - yy * wx
+        nh = math.sqrt(hx * hx + hy * hy + hz * hz)
+        hx /= nh
+        hy /= nh
+        hz /= nh
+        cp = math.cos(p[P.thrust_pitch])
+        sp = math.sin(p[P.thrust_pitch])
+        cyaw = math.cos(p[P.thrust_yaw])
+        syaw = math.sin(p[P.thrust_yaw])
+        f = thrust / y[S.mass]
+        ax += f * (cp * cyaw * bx + sp * upx + cp * syaw * hx)
+        ay += f * (cp * cyaw * by + sp * upy + cp * syaw * hy)
+        az += f * (cp * cyaw * bz + sp * upz + cp * syaw * hz)
+        mdot = -thrust / (p[P.isp] * G0)
+    dy[S.x] = vx
+    dy[S.y] = vy
+    dy[S.z] = vz
+    dy[S.vx] = gx + ax + 2.0 * om * vy + om * om * x
+    dy[S.vy] = gy + ay - 2.0 * om * vx + om * om * yy
+    dy[S.vz] = gz + az
+    dy[S.heat_load] = fs.heat_flux
+    dy[S.mass] = mdot
+
+
+@njit
+def rhs(
+    t: float,
+    y: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+) -> np.ndarray:
+    """dy/dt of the state (a new array)."""
+    dy = np.empty(N_STATE)
+    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, dy)
+    return dy

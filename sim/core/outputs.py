@@ -1,0 +1,63 @@
+"""Output columns of a trajectory, derived from its states (compiled).
+
+The columns and their units are declared once, in :data:`sim.core.layout.OUTPUTS`; this
+function fills them by name (``O.g_load``), never by position.
+"""
+
+import math
+
+import numpy as np
+
+from sim.core.dynamics import flight_state, wrap_angle
+from sim.core.layout import N_OUTPUTS, O, P, S
+from sim.models._jit import njit
+from sim.models.constants import G0
+from sim.models.earth import enu_basis
+
+
+@njit
+def outputs(
+    ts: np.ndarray,
+    ys: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+) -> np.ndarray:
+    """Output columns (:data:`~sim.core.layout.OUTPUTS` order) of states ``ys`` [n, 8] at
+    times ``ts`` [s] of one segment (parameter vector ``p`` and its tables)."""
+    n = ts.shape[0]
+    out = np.empty((n, N_OUTPUTS))
+    om = p[P.omega]
+    for k in range(n):
+        y = ys[k]
+        fs = flight_state(ts[k], y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+        east, north, up = enu_basis(fs.lat, fs.lon)
+        vx = y[S.vx]
+        vy = y[S.vy]
+        vz = y[S.vz]
+        ve = east[0] * vx + east[1] * vy
+        vn = north[0] * vx + north[1] * vy + north[2] * vz
+        vu = up[0] * vx + up[1] * vy + up[2] * vz
+        wx = vx - om * y[S.y]
+        wy = vy + om * y[S.x]
+        g = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
+        out[k, O.latitude_deg] = math.degrees(fs.lat)
+        out[k, O.longitude_deg] = math.degrees(fs.lon)
+        out[k, O.altitude] = fs.alt
+        out[k, O.speed] = fs.speed
+        out[k, O.inertial_speed] = math.sqrt(wx * wx + wy * wy + vz * vz)
+        out[k, O.flight_path_angle_deg] = math.degrees(math.atan2(vu, math.sqrt(ve * ve + vn * vn)))
+        out[k, O.heading_deg] = math.degrees(math.atan2(ve, vn)) % 360.0
+        out[k, O.mach] = fs.mach
+        out[k, O.dynamic_pressure] = fs.qbar
+        out[k, O.density] = fs.rho
+        out[k, O.g_load] = g
+        out[k, O.g_load_eyeballs_in] = g * p[P.attitude]
+        out[k, O.heat_flux] = fs.heat_flux
+        out[k, O.heat_load] = y[S.heat_load]
+        out[k, O.bank_angle_deg] = math.degrees(wrap_angle(fs.bank))
+        out[k, O.mass] = y[S.mass]
+    return out

@@ -1,0 +1,175 @@
+"""A compiled fixed-step predictor over the same right-hand side as the simulator.
+
+Guidance and deorbit targeting need hundreds of fast trajectory predictions. They call
+:func:`propagate`, a classical Runge-Kutta 4 loop compiled together with
+:func:`sim.core.dynamics.rhs_into`: one copy of the physics, no Python per step. Its
+:class:`PredictorSettings` say where to stop and which steps to take: ``coast_step``
+above ``coast_altitude`` (coast, thin air) and ``step`` below it. The stop on an altitude
+is located inside the last step by a secant iteration on the step fraction.
+
+Accuracy (measured in ``tests/test_guidance.py``): with 1 s steps in the atmosphere the
+point where a Soyuz-like entry reaches 10.7 km agrees with the adaptive DOP853 reference
+(rtol 1e-10) to better than 100 m.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.core.dynamics import rhs_into
+from sim.core.layout import N_STATE, S
+from sim.models._jit import njit
+from sim.models.earth import ecef_to_geodetic
+
+STOP_ALTITUDE = 0  #: reached the stop altitude
+STOP_CEILING = 1  #: rose above the ceiling (skip-out)
+STOP_TIME = 2  #: reached the time limit
+
+
+class PredictorSettings(NamedTuple):
+    """Where a prediction stops and the steps it takes (SI)."""
+
+    stop_altitude: float  #: stop when the altitude falls to this [m]
+    t_max: float  #: stop at this time [s]
+    step: float  #: RK4 step below ``coast_altitude`` [s]
+    coast_step: float  #: RK4 step above ``coast_altitude`` [s]
+    coast_altitude: float  #: [m]
+    ceiling: float  #: stop (skip-out) when the altitude rises above this [m]
+
+
+@njit
+def _rk4(t, y, h, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, out):
+    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1)
+    for i in range(N_STATE):
+        tmp[i] = y[i] + 0.5 * h * k1[i]
+    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k2)
+    for i in range(N_STATE):
+        tmp[i] = y[i] + 0.5 * h * k2[i]
+    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k3)
+    for i in range(N_STATE):
+        tmp[i] = y[i] + h * k3[i]
+    rhs_into(t + h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k4)
+    for i in range(N_STATE):
+        out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+
+
+@njit
+def _altitude(y):
+    return ecef_to_geodetic(y[S.x], y[S.y], y[S.z])[2]
+
+
+@njit
+def propagate(
+    t: float,
+    y0: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+    settings: PredictorSettings,
+) -> tuple[float, np.ndarray, int]:
+    """Integrate from (t, y0) until the altitude falls to ``settings.stop_altitude`` [m],
+    rises above ``settings.ceiling`` [m] or the time reaches ``settings.t_max`` [s].
+
+    Returns
+    -------
+    t_end : float
+    y_end : ndarray
+    reason : int
+        STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
+    """
+    stop_altitude = settings.stop_altitude
+    t_max = settings.t_max
+    ceiling = settings.ceiling
+    y = y0.copy()
+    yn = np.empty(N_STATE)
+    k1 = np.empty(N_STATE)
+    k2 = np.empty(N_STATE)
+    k3 = np.empty(N_STATE)
+    k4 = np.empty(N_STATE)
+    tmp = np.empty(N_STATE)
+    h_prev = _altitude(y)
+    if h_prev <= stop_altitude:
+        return t, y, STOP_ALTITUDE
+    while t < t_max:
+        step = settings.coast_step if h_prev > settings.coast_altitude else settings.step
+        step = min(step, t_max - t)
+        _rk4(
+            t, y, step, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, yn
+        )
+        h = _altitude(yn)
+        if h <= stop_altitude:
+            # secant on the step fraction: a few RK4 sub-steps from the step's start
+            lo = 0.0
+            hi = 1.0
+            g_lo = h_prev - stop_altitude
+            g_hi = h - stop_altitude
+            frac = 1.0
+            for _ in range(30):
+                frac = lo + (hi - lo) * g_lo / (g_lo - g_hi)
+                _rk4(
+                    t,
+                    y,
+                    frac * step,
+                    p,
+                    cd_mach,
+                    cd_values,
+                    atm_alt,
+                    atm_lnrho,
+                    atm_temp,
+                    k1,
+                    k2,
+                    k3,
+                    k4,
+                    tmp,
+                    yn,
+                )
+                g = _altitude(yn) - stop_altitude
+                if abs(g) < 1e-3:
+                    break
+                if g > 0.0:
+                    lo = frac
+                    g_lo = g
+                else:
+                    hi = frac
+                    g_hi = g
+            return t + frac * step, yn.copy(), STOP_ALTITUDE
+        if h > ceiling:
+            return t + step, yn.copy(), STOP_CEILING
+        for i in range(N_STATE):
+            y[i] = yn[i]
+        t += step
+        h_prev = h
+    return t, y, STOP_TIME
+
+
+@njit
+def range_errors(
+    current: np.ndarray, point: np.ndarray, target: np.ndarray, radius: float
+) -> tuple[float, float]:
+    """Downrange and crossrange [m] of ``point`` relative to ``target`` on a sphere.
+
+    Downrange is measured along the great circle from ``current`` to ``target`` (positive:
+    ``point`` lies beyond the target, an overshoot); crossrange is positive to the left of
+    that great circle. All three arguments are Earth-fixed position vectors.
+    """
+    c = current / math.sqrt(current[0] ** 2 + current[1] ** 2 + current[2] ** 2)
+    tg = target / math.sqrt(target[0] ** 2 + target[1] ** 2 + target[2] ** 2)
+    q = point / math.sqrt(point[0] ** 2 + point[1] ** 2 + point[2] ** 2)
+    n = np.cross(c, tg)
+    sn = math.sqrt(n[0] ** 2 + n[1] ** 2 + n[2] ** 2)
+    if sn < 1e-12:  # at (or opposite) the target: no great circle, no errors to steer by
+        return 0.0, 0.0
+    n = n / sn
+    cross = math.asin(min(max(q[0] * n[0] + q[1] * n[1] + q[2] * n[2], -1.0), 1.0))
+    qp = q - (q[0] * n[0] + q[1] * n[1] + q[2] * n[2]) * n
+    qp = qp / math.sqrt(qp[0] ** 2 + qp[1] ** 2 + qp[2] ** 2)
+    cq = np.cross(c, qp)
+    ang_q = math.atan2(
+        cq[0] * n[0] + cq[1] * n[1] + cq[2] * n[2], c[0] * qp[0] + c[1] * qp[1] + c[2] * qp[2]
+    )
+    ang_t = math.atan2(sn, c[0] * tg[0] + c[1] * tg[1] + c[2] * tg[2])
+    return (ang_q - ang_t) * radius, cross * radius

@@ -1,0 +1,26 @@
+"""Writing result files safely: a reader never sees a half-written file."""
+
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+
+def atomic_write(path: str | os.PathLike, writer: Callable[[Any], object], mode: str = "w") -> None:
+    """Write a file through a temporary file in the same folder and a rename, so that a
+    reader never sees a half-written result."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, mode, newline="" if "b" not in mode else None) as f:
+            writer(f)
+        # mkstemp makes the file private (0600): give it the mode of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,242 @@
+"""Guidance, predictor and deorbit targeting, on nominal and dispersed cases."""
+
+import dataclasses
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from conftest import entry_100km, soyuz_like
+
+from sim.core.pack import constant_segment, pack_phase
+from sim.core.predictor import STOP_ALTITUDE, PredictorSettings, propagate, range_errors
+from sim.flight.control import ConstantBank, GuidedBank, RollingBank
+from sim.flight.initial import BurnSpec, OrbitSpec
+from sim.flight.simulate import Phase, simulate
+from sim.flight.targeting import DeorbitProblem, TargetingError, solve_deorbit
+from sim.flight.triggers import Trigger
+from sim.models.atmosphere import StandardAtmosphere1976
+from sim.models.earth import EarthModel, GeoPoint
+from sim.models.geodesy import geodesic_direct, geodesic_inverse
+from sim.models.vehicle import Vehicle
+
+ATM = StandardAtmosphere1976()
+SA = soyuz_like(0.3)
+CHUTE_COMMAND = 10.7e3
+
+
+def _reference_target(downrange=0.0, crossrange=0.0):
+    """A target in the middle of the footprint: the in-plane reference descent (L/D cos 55
+    deg, no lateral lift) from the 100 km entry state, moved by the given offsets [m]."""
+    flat = soyuz_like(0.3 * math.cos(math.radians(55.0)))
+    ref = simulate(
+        entry_100km(),
+        [Phase("e", flat, ConstantBank(0.0), (Trigger("altitude", CHUTE_COMMAND),))],
+        atmosphere=ATM,
+    )
+    assert ref.status == "stopped"
+    lat, lon = ref.final["latitude_deg"], ref.final["longitude_deg"]
+    _, _, azimuth = geodesic_inverse(ref["latitude_deg"][0], ref["longitude_deg"][0], lat, lon)
+    lat, lon, az = geodesic_direct(lat, lon, azimuth, downrange)
+    lat, lon, _ = geodesic_direct(lat, lon, az + 90.0, crossrange)
+    return lat, lon
+
+
+def _guided_miss(target, atmosphere=ATM, vehicle=SA, init=None):
+    law = GuidedBank(
+        math.radians(target[0]), math.radians(target[1]), model_vehicle=SA, model_atmosphere=ATM
+    )
+    traj = simulate(
+        init or entry_100km(),
+        [Phase("entry", vehicle, law, (Trigger("altitude", CHUTE_COMMAND),))],
+        atmosphere=atmosphere,
+    )
+    d, _, _ = geodesic_inverse(
+        target[0], target[1], traj.final["latitude_deg"], traj.final["longitude_deg"]
+    )
+    return d, traj
+
+
+def test_predictor_matches_the_adaptive_integrator():
+    model = pack_phase(SA, ATM.numeric(), EarthModel()).with_bank(
+        constant_segment(0.0, math.radians(55.0))
+    )
+    init = entry_100km()
+    y0 = np.concatenate([init.position, init.velocity, [0.0, SA.mass]])
+    t, y, reason = propagate(
+        0.0,
+        y0,
+        *model.args,
+        PredictorSettings(
+            stop_altitude=CHUTE_COMMAND,
+            t_max=4000.0,
+            step=1.0,
+            coast_step=10.0,
+            coast_altitude=120e3,
+            ceiling=200e3,
+        ),
+    )
+    assert reason == STOP_ALTITUDE
+    ref = simulate(
+        init,
+        [Phase("e", SA, ConstantBank(math.radians(55.0)), (Trigger("altitude", CHUTE_COMMAND),))],
+        atmosphere=ATM,
+        rtol=1e-10,
+    )
+    # 100 m: the predictor's budget inside the guidance's 200 m corrector tolerance
+    assert np.linalg.norm(y[0:3] - ref.state_at(ref.final["time"])[0:3]) < 100.0
+    assert t == pytest.approx(ref.final["time"], abs=0.05)  # 100 m at ~230 m/s of descent
+
+
+def test_range_errors_geometry():
+    r = 6371e3
+    current = np.array([r, 0.0, 0.0])
+    target = np.array([0.0, r, 0.0])  # 90 deg ahead along the equator, going east
+    ahead = np.array([-r * math.sin(0.01), r * math.cos(0.01), 0.0])  # 0.01 rad beyond
+    down, cross = range_errors(current, ahead, target, r)
+    # exact spherical geometry: rounding only
+    assert down == pytest.approx(0.01 * r, rel=1e-9) and cross == pytest.approx(0, abs=1e-6)
+    north = np.array([0.0, r * math.cos(0.02), r * math.sin(0.02)])  # 0.02 rad to the left
+    down, cross = range_errors(current, north, target, r)
+    assert cross == pytest.approx(0.02 * r, rel=1e-9) and down == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "downrange_km,crossrange_km", [(0, 0), (150, 0), (-150, 0), (0, 40), (0, -40)]
+)
+@pytest.mark.parametrize("density_scale", [0.7, 1.0, 1.3])
+def test_guided_descent_lands_on_target_under_density_errors(
+    downrange_km, crossrange_km, density_scale
+):
+    """+-30 percent density (3 sigma of the issue's 10 percent) and targets moved +-150 km
+    downrange and +-40 km crossrange: the guidance does not know the density, it estimates
+    it from the sensed drag."""
+    target = _reference_target(downrange_km * 1e3, crossrange_km * 1e3)
+    miss, traj = _guided_miss(target, StandardAtmosphere1976(density_scale))
+    assert miss < 10e3  # the issue's nominal accuracy: 10 km (Soyuz: 28 km at p 0.9997)
+    assert 1.0 < max(traj["g_load"]) < 5.0  # a lifting descent: 3-5 g (CSA, MS-11)
+    diag = traj.diagnostics["entry"]
+    # with a constant Cd the sensed-to-modelled drag ratio is the density ratio exactly;
+    # 2 % leaves room for the filter's lag (gain 0.3 per 2 s cycle)
+    assert diag["drag_ratio"][-1] == pytest.approx(density_scale, rel=0.02)
+
+
+@pytest.mark.parametrize("case", ["heavy", "light", "high_drag", "low_drag", "steep", "shallow"])
+def test_guided_descent_copes_with_mass_drag_and_entry_angle(case):
+    target = _reference_target()
+    vehicle, init = SA, entry_100km()
+    if case in ("heavy", "light"):
+        vehicle = dataclasses.replace(SA, mass=SA.mass * (1.03 if case == "heavy" else 0.97))
+    if case in ("high_drag", "low_drag"):
+        vehicle = dataclasses.replace(
+            SA, drag_coefficient=1.3 * (1.15 if case == "high_drag" else 0.85)
+        )
+    if case in ("steep", "shallow"):  # 3 sigma of the issue's 0.05 deg
+        init = entry_100km(-1.35 + (-0.15 if case == "steep" else 0.15))
+    miss, _ = _guided_miss(target, vehicle=vehicle, init=init)
+    assert miss < 10e3
+
+
+def test_bank_reversals_are_logged_and_the_bank_rate_is_limited():
+    target = _reference_target(0.0, 30e3)
+    _, traj = _guided_miss(target)
+    diag = traj.diagnostics["entry"]
+    assert len(diag["reversals"]) >= 1
+    bank = np.unwrap(np.radians(traj["bank_angle_deg"]))
+    rate = np.abs(np.diff(bank) / np.maximum(np.diff(traj["time"]), 1e-9))
+    # the slew law never exceeds its rate; 1e-9 for rounding of the differences
+    assert np.max(rate[np.diff(traj["time"]) > 1e-6]) <= math.radians(15.0) * (1 + 1e-9)
+
+
+def test_mode_switch_guided_to_ballistic_at_60_km():
+    """'What if the computer had dropped to ballistic at 60 km': the flight switches law on
+    an altitude event, and lands short of the guided one."""
+    target = _reference_target()
+    law = GuidedBank(
+        math.radians(target[0]), math.radians(target[1]), model_vehicle=SA, model_atmosphere=ATM
+    )
+    phases = [
+        Phase("guided", SA, law, (Trigger("altitude", 60e3),)),
+        Phase(
+            "ballistic", SA, RollingBank(math.radians(13.0)), (Trigger("altitude", CHUTE_COMMAND),)
+        ),
+    ]
+    traj = simulate(entry_100km(), phases, atmosphere=ATM)
+    assert traj.events[0].name.startswith("end of 'guided'")
+    assert traj.events[0].altitude == pytest.approx(60e3, abs=1e-3)  # event root, 1 mm
+    guided_miss, guided = _guided_miss(target)
+    assert np.max(traj["g_load"]) > np.max(guided["g_load"])
+
+
+EPOCH = datetime(2008, 4, 19, 7, 41, tzinfo=UTC)
+STACK = Vehicle("stack", 7150.0, 5.81, 2.0, 1.2)
+
+
+@pytest.mark.parametrize(
+    "burn", [BurnSpec(115.0), BurnSpec(115.0, "finite", thrust=2950.0, specific_impulse=302.0)]
+)
+def test_deorbit_targeting_lands_the_reference_on_target(burn):
+    lat, lon, _ = geodesic_direct(50.25, 66.9, 0.0, 80e3)  # 80 km north of Arkalyk
+    orbit = OrbitSpec(335e3, 337e3, math.radians(51.6), None, None, epoch=EPOCH)
+    sol = solve_deorbit(
+        DeorbitProblem(
+            orbit,
+            burn,
+            STACK,
+            SA,
+            target=GeoPoint.from_deg(lat, lon),
+            separation_altitude=140e3,
+            final_altitude=CHUTE_COMMAND,
+            reference_bank=math.radians(55.0),
+            atmosphere=ATM,
+        )
+    )
+    assert sol.residual < 50.0  # the solver's tolerance
+    # Independent check with the adaptive integrator: the in-plane reference from the
+    # solved orbit reaches the chute altitude over the target (predictor error < 100 m).
+    from sim.flight.initial import impulsive_burn
+
+    state = sol.orbit.state()
+    phases = [
+        Phase("coast", STACK, until=(Trigger("altitude", 140e3),)),
+        Phase(
+            "entry",
+            dataclasses.replace(SA, lift_to_drag=0.3 * math.cos(math.radians(55.0))),
+            until=(Trigger("altitude", CHUTE_COMMAND),),
+        ),
+    ]
+    if burn.kind == "impulsive":
+        state = impulsive_burn(state, burn.delta_v)
+    else:
+        from sim.models.vehicle import Engine
+
+        engine = Engine(2950.0, 302.0)
+        phases.insert(
+            0,
+            Phase(
+                "burn",
+                dataclasses.replace(STACK, engine=engine),
+                until=(Trigger("phase_time", engine.burn_time(7150.0, 115.0)),),
+            ),
+        )
+    traj = simulate(state, phases, atmosphere=ATM)
+    d, _, _ = geodesic_inverse(lat, lon, traj.final["latitude_deg"], traj.final["longitude_deg"])
+    assert d < 1000.0  # RK4 1 s/10 s predictor over a 2,000 s flight vs DOP853
+
+
+def test_targeting_refuses_a_target_beyond_the_inclination():
+    orbit = OrbitSpec(335e3, 337e3, math.radians(51.6), None, None, epoch=EPOCH)
+    with pytest.raises(TargetingError, match="beyond the inclination"):
+        solve_deorbit(
+            DeorbitProblem(
+                orbit,
+                BurnSpec(115.0),
+                STACK,
+                SA,
+                target=GeoPoint(math.radians(60.0), 0.0),
+                separation_altitude=140e3,
+                final_altitude=CHUTE_COMMAND,
+                reference_bank=math.radians(55.0),
+                atmosphere=ATM,
+            )
+        )
