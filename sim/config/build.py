@@ -27,6 +27,7 @@ from sim.config.tables import read_atmosphere_table
 from sim.config.tree import ResolvedConfig, describe, resolve_config
 from sim.flight.control import GuidedBank
 from sim.flight.initial import BurnSpec, OrbitSpec, entry_state
+from sim.flight.simulate import ENGINES
 from sim.flight.targeting import DeorbitProblem
 from sim.models.atmosphere import (
     ExponentialAtmosphere,
@@ -234,6 +235,13 @@ class _Builder:
                 required=False,
                 default=d.method,
                 choices=("DOP853", "RK45", "RK23", "Radau", "BDF", "LSODA"),
+            ),
+            engine=t.string(
+                "engine",
+                required=False,
+                # a scenario that names a solve_ivp method keeps flying with solve_ivp
+                default="solve_ivp" if t.has("method") else d.engine,
+                choices=ENGINES,
             ),
         )
         t.done()

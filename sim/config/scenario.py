@@ -35,7 +35,10 @@ class SimulationSettings:
     ceiling_altitude : float or None
         Skip-out height [m]; None: the simulator's default.
     method : str
-        ``solve_ivp`` method.
+        ``solve_ivp`` method of the reference path.
+    engine : str
+        ``"compiled"`` (the default: Dormand-Prince 5(4) compiled whole) or
+        ``"solve_ivp"`` (the reference path, with ``method``).
     """
 
     rtol: float = 1e-8
@@ -43,6 +46,7 @@ class SimulationSettings:
     ground_altitude: float = 0.0
     ceiling_altitude: float | None = None
     method: str = "DOP853"
+    engine: str = "compiled"
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,22 +27,22 @@ import math
 import numpy as np
 
 from sim.core.layout import BANK, N_STATE, FlightState, P, S
-from sim.models._jit import njit
-from sim.models.atmosphere import atmosphere_properties
+from sim.models._jit import njit, njit_inline
+from sim.models.atmosphere import atmosphere_density, atmosphere_properties
 from sim.models.constants import G0, SUTTON_GRAVES_K
-from sim.models.earth import ecef_to_geodetic, enu_basis, gravity_j2
+from sim.models.earth import geodetic_height, gravity_j2, up_vector
 
 #: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see flight_state).
 _SIN_VERTICAL_FADE = math.sin(math.radians(5.0))
 
 
-@njit
+@njit_inline
 def wrap_angle(a: float) -> float:
     """Angle wrapped into [-pi, pi) [rad]."""
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-@njit
+@njit_inline
 def bank_angle(t: float, p: np.ndarray) -> float:
     """Bank angle [rad] at time t [s] of the phase segment described by p."""
     mode = int(p[P.bank_mode])
@@ -57,7 +57,7 @@ def bank_angle(t: float, p: np.ndarray) -> float:
     return p[P.bank0]
 
 
-@njit
+@njit_inline
 def drag_coefficient(
     mach: float, p: np.ndarray, cd_mach: np.ndarray, cd_values: np.ndarray
 ) -> float:
@@ -74,7 +74,7 @@ def drag_coefficient(
     return cd_values[i] + w * (cd_values[i + 1] - cd_values[i])
 
 
-@njit
+@njit_inline
 def parachute_drag_area(t: float, p: np.ndarray) -> float:
     """Parachute drag area Cd*S [m^2] at time t: grows as the square of the fill fraction."""
     full = p[P.chute_area]
@@ -84,6 +84,125 @@ def parachute_drag_area(t: float, p: np.ndarray) -> float:
         return full
     x = min(max((t - p[P.chute_t0]) / fill, 0.0), 1.0)
     return start + (full - start) * x * x
+
+
+@njit_inline
+def _flight_state(
+    t: float,
+    y: np.ndarray,
+    p: np.ndarray,
+    cd_mach: np.ndarray,
+    cd_values: np.ndarray,
+    atm_alt: np.ndarray,
+    atm_lnrho: np.ndarray,
+    atm_temp: np.ndarray,
+) -> FlightState:
+    """Everything the right-hand side and the outputs derive from one state (inlined into
+    the right-hand side; :func:`flight_state` is the same for other callers).
+
+    Returns
+    -------
+    FlightState
+        Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
+        the aerodynamic + parachute specific force (ECEF) [SI].
+    """
+    x = y[S.x]
+    yy = y[S.y]
+    z = y[S.z]
+    vx = y[S.vx]
+    vy = y[S.vy]
+    vz = y[S.vz]
+    mass = y[S.mass]
+    sin_lat, cos_lat, alt = geodetic_height(x, yy, z)
+    kind = int(p[P.atm_kind])
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    if p[P.need_sound] != 0.0:
+        rho, temp, sound = atmosphere_properties(
+            kind,
+            alt,
+            p[P.rho0],
+            p[P.scale_height],
+            p[P.density_scale],
+            atm_alt,
+            atm_lnrho,
+            atm_temp,
+        )
+        mach = speed / sound
+    else:
+        # Nothing of this phase depends on the Mach number: skip the temperature.
+        rho = atmosphere_density(
+            kind,
+            alt,
+            p[P.rho0],
+            p[P.scale_height],
+            p[P.density_scale],
+            atm_alt,
+            atm_lnrho,
+            atm_temp,
+        )
+        temp = sound = mach = math.nan
+    qbar = 0.5 * rho * speed * speed
+    heat_flux = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
+    lift_to_drag = p[P.lift_to_drag]
+    bank = bank_angle(t, p) if lift_to_drag != 0.0 else 0.0
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    if speed > 1.0e-9:
+        ux = vx / speed
+        uy = vy / speed
+        uz = vz / speed
+        cd = drag_coefficient(mach, p, cd_mach, cd_values)
+        drag_area = cd * p[P.area] + parachute_drag_area(t, p)
+        d = qbar * drag_area / mass
+        ax = -d * ux
+        ay = -d * uy
+        az = -d * uz
+        lift = qbar * cd * p[P.area] * lift_to_drag / mass
+        if lift != 0.0:
+            upx, upy, upz = up_vector(sin_lat, cos_lat, x, yy)
+            dot = upx * ux + upy * uy + upz * uz
+            lx = upx - dot * ux
+            ly = upy - dot * uy
+            lz = upz - dot * uz
+            norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # = sin(angle from vertical)
+            if norm < 1.0e-9:
+                return FlightState(
+                    sin_lat,
+                    cos_lat,
+                    alt,
+                    rho,
+                    temp,
+                    sound,
+                    speed,
+                    mach,
+                    qbar,
+                    heat_flux,
+                    bank,
+                    ax,
+                    ay,
+                    az,
+                )
+            if norm < _SIN_VERTICAL_FADE:
+                # Within 5 deg of vertical flight the bank reference (the vertical plane
+                # through the velocity) is undefined: fade the lift linearly to zero there
+                # so that the lift direction cannot flip as the velocity passes vertical.
+                lift *= norm / _SIN_VERTICAL_FADE
+            lx /= norm
+            ly /= norm
+            lz /= norm
+            # right = u x l
+            rx = uy * lz - uz * ly
+            ry = uz * lx - ux * lz
+            rz = ux * ly - uy * lx
+            cb = math.cos(bank)
+            sb = math.sin(bank)
+            ax += lift * (cb * lx + sb * rx)
+            ay += lift * (cb * ly + sb * ry)
+            az += lift * (cb * lz + sb * rz)
+    return FlightState(
+        sin_lat, cos_lat, alt, rho, temp, sound, speed, mach, qbar, heat_flux, bank, ax, ay, az
+    )
 
 
 @njit
@@ -105,74 +224,7 @@ def flight_state(
         Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
         the aerodynamic + parachute specific force (ECEF) [SI].
     """
-    x = y[S.x]
-    yy = y[S.y]
-    z = y[S.z]
-    vx = y[S.vx]
-    vy = y[S.vy]
-    vz = y[S.vz]
-    mass = y[S.mass]
-    lat, lon, alt = ecef_to_geodetic(x, yy, z)
-    rho, temp, sound = atmosphere_properties(
-        int(p[P.atm_kind]),
-        alt,
-        p[P.rho0],
-        p[P.scale_height],
-        p[P.density_scale],
-        atm_alt,
-        atm_lnrho,
-        atm_temp,
-    )
-    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
-    mach = speed / sound
-    qbar = 0.5 * rho * speed * speed
-    heat_flux = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
-    bank = bank_angle(t, p)
-    ax = 0.0
-    ay = 0.0
-    az = 0.0
-    if speed > 1.0e-9:
-        ux = vx / speed
-        uy = vy / speed
-        uz = vz / speed
-        cd = drag_coefficient(mach, p, cd_mach, cd_values)
-        drag_area = cd * p[P.area] + parachute_drag_area(t, p)
-        d = qbar * drag_area / mass
-        ax = -d * ux
-        ay = -d * uy
-        az = -d * uz
-        lift = qbar * cd * p[P.area] * p[P.lift_to_drag] / mass
-        if lift != 0.0:
-            east, north, up = enu_basis(lat, lon)
-            dot = up[0] * ux + up[1] * uy + up[2] * uz
-            lx = up[0] - dot * ux
-            ly = up[1] - dot * uy
-            lz = up[2] - dot * uz
-            norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # = sin(angle from vertical)
-            if norm < 1.0e-9:
-                return FlightState(
-                    lat, lon, alt, rho, temp, sound, speed, mach, qbar, heat_flux, bank, ax, ay, az
-                )
-            if norm < _SIN_VERTICAL_FADE:
-                # Within 5 deg of vertical flight the bank reference (the vertical plane
-                # through the velocity) is undefined: fade the lift linearly to zero there
-                # so that the lift direction cannot flip as the velocity passes vertical.
-                lift *= norm / _SIN_VERTICAL_FADE
-            lx /= norm
-            ly /= norm
-            lz /= norm
-            # right = u x l
-            rx = uy * lz - uz * ly
-            ry = uz * lx - ux * lz
-            rz = ux * ly - uy * lx
-            cb = math.cos(bank)
-            sb = math.sin(bank)
-            ax += lift * (cb * lx + sb * rx)
-            ay += lift * (cb * ly + sb * ry)
-            az += lift * (cb * lz + sb * rz)
-    return FlightState(
-        lat, lon, alt, rho, temp, sound, speed, mach, qbar, heat_flux, bank, ax, ay, az
-    )
+    return _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
 
 
 @njit
@@ -188,7 +240,7 @@ def rhs_into(
     dy: np.ndarray,
 ) -> None:
     """Write dy/dt into ``dy`` (length N_STATE)."""
-    fs = flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    fs = _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
     ax = fs.ax
     ay = fs.ay
     az = fs.az

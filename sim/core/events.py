@@ -5,8 +5,9 @@ import math
 import numpy as np
 
 from sim.core.dynamics import flight_state
-from sim.core.layout import Q, S
+from sim.core.layout import P, Q, S
 from sim.models._jit import njit
+from sim.models.constants import G0
 from sim.models.earth import ecef_to_geodetic
 
 
@@ -26,7 +27,9 @@ def event_quantity(
 
     ``kind`` is a code of :data:`sim.core.layout.EVENT_QUANTITIES` (``Q.altitude`` [m],
     ``Q.time`` [s], ``Q.dynamic_pressure`` [Pa], ``Q.mach`` [-], ``Q.heat_load``
-    [J m^-2], ``Q.speed`` [m s^-1], air-relative).
+    [J m^-2], ``Q.speed`` [m s^-1], air-relative; ``Q.delta_v`` [m s^-1], the speed change
+    the engine delivered since the phase start, ``isp g0 ln(m0 / m)``). The Mach number
+    needs the phase's ``need_sound`` flag.
     """
     if kind == Q.time:
         return t
@@ -36,6 +39,11 @@ def event_quantity(
         return ecef_to_geodetic(y[S.x], y[S.y], y[S.z])[2]
     if kind == Q.speed:
         return math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
+    if kind == Q.delta_v:
+        # the rocket equation: the engine's delivered speed change since the phase start
+        if p[P.thrust] <= 0.0:
+            return 0.0
+        return p[P.isp] * G0 * math.log(p[P.phase_start_mass] / y[S.mass])
     fs = flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
     if kind == Q.dynamic_pressure:
         return fs.qbar

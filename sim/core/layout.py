@@ -96,6 +96,8 @@ PARAMS = Layout(
         ("bank_rate", "rad s^-1", "roll rate (rolling) or largest slew rate (slew)"),
         ("bank_command", "rad", "commanded bank (slew)"),
         ("attitude", "-", "+1 heat shield first (eyeballs-in), -1 hatch first"),
+        ("need_sound", "-", "1: evaluate temperature and speed of sound (Mach), 0: skip them"),
+        ("phase_start_mass", "kg", "mass at the start of the phase (delta-v trigger)"),
     ],
 )
 
@@ -132,6 +134,7 @@ EVENT_QUANTITIES = Layout(
         ("mach", "-", "Mach number"),
         ("heat_load", "J m^-2", "integrated stagnation-point heat flux"),
         ("speed", "m s^-1", "air-relative speed"),
+        ("delta_v", "m s^-1", "speed change delivered by the engine since the phase start"),
     ],
 )
 
@@ -161,8 +164,8 @@ ATTITUDES = {"heat_shield_first": 1.0, "hatch_first": -1.0}
 class FlightState(NamedTuple):
     """Everything the right-hand side and the outputs derive from one state (SI)."""
 
-    lat: float  #: geodetic latitude [rad]
-    lon: float  #: longitude [rad]
+    sin_lat: float  #: sine of the geodetic latitude [-]
+    cos_lat: float  #: cosine of the geodetic latitude [-]
     alt: float  #: height above the ellipsoid [m]
     rho: float  #: density [kg m^-3]
     temperature: float  #: [K]
@@ -175,3 +178,242 @@ class FlightState(NamedTuple):
     ax: float  #: aerodynamic + parachute specific force, ECEF x [m s^-2]
     ay: float  #: ... y [m s^-2]
     az: float  #: ... z [m s^-2]
+
+
+# ---------------------------------------------------------------------------------------
+# The flight program: what the compiled engine and the reference path fly
+# ---------------------------------------------------------------------------------------
+#: How the initial state is given.
+INIT_KINDS = Layout(
+    "init kinds",
+    [
+        ("state", "-", "Earth-fixed position and velocity given directly"),
+        ("orbit", "-", "Keplerian elements, then an optional impulsive burn"),
+    ],
+)
+
+#: The initial condition of a program.
+INIT = Layout(
+    "init",
+    [
+        ("kind", "-", "a code of INIT_KINDS"),
+        ("t0", "s", "simulation time at the start"),
+        ("x", "m", "Earth-fixed position x (kind state)"),
+        ("y", "m", "Earth-fixed position y (kind state)"),
+        ("z", "m", "Earth-fixed position z (kind state)"),
+        ("vx", "m s^-1", "Earth-fixed velocity x (kind state)"),
+        ("vy", "m s^-1", "Earth-fixed velocity y (kind state)"),
+        ("vz", "m s^-1", "Earth-fixed velocity z (kind state)"),
+        ("perigee_altitude", "m", "perigee radius minus the equatorial radius (kind orbit)"),
+        ("apogee_altitude", "m", "apogee radius minus the equatorial radius (kind orbit)"),
+        ("inclination", "rad", "(kind orbit)"),
+        ("raan", "rad", "right ascension of the ascending node (kind orbit)"),
+        ("argument_of_perigee", "rad", "(kind orbit)"),
+        ("argument_of_latitude", "rad", "burn point, from the node (kind orbit)"),
+        ("sidereal_angle", "rad", "Greenwich sidereal angle at t0 (kind orbit)"),
+        ("burn_delta_v", "m s^-1", "impulsive burn at the start (0: none)"),
+        ("burn_pitch", "rad", "impulsive burn direction from retrograde toward up"),
+        ("burn_yaw", "rad", "impulsive burn direction from retrograde toward the orbit normal"),
+    ],
+)
+
+#: Bank-angle laws of a phase.
+CONTROLS = Layout(
+    "controls",
+    [
+        ("constant", "-", "hold a bank angle"),
+        ("rolling", "-", "roll at a constant rate (ballistic mode)"),
+        ("guided", "-", "predictor-corrector guidance"),
+    ],
+)
+
+#: What a phase does besides its physics parameters.
+PHASE = Layout(
+    "phase",
+    [
+        ("start_mass", "kg", "mass at the phase start; NaN: carried over from the previous phase"),
+        ("control", "-", "a code of CONTROLS"),
+        ("bank", "rad", "constant bank, or the rolling law's initial bank (NaN: continue)"),
+        ("roll_rate", "rad s^-1", "rolling law"),
+        ("guide", "-", "row of the guidance arrays (guided law), else -1"),
+        ("n_triggers", "-", "triggers in use"),
+        ("cd_offset", "-", "first row of the phase's drag table in the program's table"),
+        ("cd_count", "-", "rows of the phase's drag table (0: constant cd)"),
+        ("has_parachute", "-", "1: the drag area of its canopy carries into the next phase"),
+    ],
+)
+
+#: Trigger rows of a phase: (quantity code, value [SI], direction); phase-relative
+#: quantities use these extra codes.
+TRIGGER = Layout(
+    "trigger",
+    [
+        ("quantity", "-", "a code of EVENT_QUANTITIES, or PHASE_TIME"),
+        ("value", "SI", "threshold"),
+        ("direction", "-", "-1 falling through, +1 rising through, 0 either"),
+    ],
+)
+PHASE_TIME = 100  #: trigger code: time since the phase start [s]
+MAX_TRIGGERS = 4
+
+#: Parameters of a guided law (compiled guidance, :mod:`sim.core.guidance`).
+GUIDE = Layout(
+    "guide",
+    [
+        ("target_lat", "rad", "geodetic target latitude"),
+        ("target_lon", "rad", "target longitude"),
+        ("period", "s", "guidance cycle"),
+        ("bank_rate_limit", "rad s^-1", "largest roll rate of the bank"),
+        ("final_altitude", "m", "where predictions stop"),
+        ("min_bank", "rad", "smallest bank magnitude"),
+        ("max_bank", "rad", "largest bank magnitude"),
+        ("deadband_high", "m", "crossrange deadband at speed_high"),
+        ("deadband_low", "m", "crossrange deadband at speed_low"),
+        ("speed_high", "m s^-1", ""),
+        ("speed_low", "m s^-1", ""),
+        ("stop_speed", "m s^-1", "below it the command is frozen"),
+        ("tolerance", "m", "downrange tolerance of the corrector"),
+        ("filter_gain", "-", "drag-ratio filter gain per cycle"),
+        ("predictor_step", "s", "predictor step in the atmosphere"),
+        ("cd_offset", "-", "first row of the model vehicle's drag table"),
+        ("cd_count", "-", "rows of the model vehicle's drag table (0: constant cd)"),
+    ],
+)
+
+#: The state of a guided law during a flight.
+GSTATE = Layout(
+    "guidance state",
+    [
+        ("drag_ratio", "-", "estimated real / modelled drag"),
+        ("magnitude", "rad", "current bank magnitude"),
+        ("sign", "-", "current bank sign (0: not chosen yet)"),
+        ("slope", "m rad^-1", "last secant slope of downrange against bank (NaN: none)"),
+        ("command", "rad", "current bank command (NaN: none yet)"),
+        ("frozen", "-", "1 after the command froze"),
+        ("cycles", "-", "guidance cycles run"),
+        ("reversals", "-", "bank reversals commanded"),
+        ("downrange", "m", "last predicted downrange error (+ overshoot)"),
+        ("crossrange", "m", "last predicted crossrange error (+ left)"),
+        ("predictions", "-", "predictions flown"),
+        ("phase", "-", "index of the guided phase flying"),
+    ],
+)
+
+#: Columns of the guidance history (one row per cycle).
+GHISTORY = Layout(
+    "guidance history",
+    [
+        ("time", "s", "cycle time"),
+        ("bank_command_deg", "deg", "commanded bank"),
+        ("predicted_downrange_km", "km", "predicted downrange error at the final altitude"),
+        ("predicted_crossrange_km", "km", "predicted crossrange error"),
+        ("drag_ratio", "-", "estimated drag ratio"),
+        ("reversal", "-", "1 if the cycle reversed the bank"),
+        ("phase", "-", "index of the phase"),
+    ],
+)
+
+#: Integrator and termination settings of a program.
+SETTINGS = Layout(
+    "settings",
+    [
+        ("rtol", "-", "relative tolerance"),
+        ("max_time", "s", "time limit after t0"),
+        ("ground_altitude", "m", "the flight lands when falling through it"),
+        ("ceiling_altitude", "m", "skip-out when rising through it"),
+        ("max_steps", "-", "accepted-step limit"),
+        ("entry_interface", "m", "altitude whose crossing is recorded (approach azimuth)"),
+        ("g_threshold", "g0", "load threshold of the time-above summary"),
+        ("store", "-", "1: keep every step and its interpolant"),
+        ("stiff_phases", "-", "1: fly canopy phases with the Rosenbrock method, 0: Dormand-Prince"),
+    ],
+)
+
+#: Statuses of a flight.
+STATUSES = Layout(
+    "statuses",
+    [
+        ("running", "-", "not finished"),
+        ("landed", "-", "reached the ground"),
+        ("skipped_out", "-", "rose through the ceiling"),
+        ("time_limit", "-", "reached the time limit"),
+        ("failed", "-", "the integrator failed (step size underflow, non-finite state)"),
+        ("stopped", "-", "the last phase ended on one of its own triggers"),
+        ("step_limit", "-", "reached the accepted-step limit"),
+    ],
+)
+
+#: Kinds of an event-log entry.
+EVENT_KINDS = Layout(
+    "event kinds",
+    [
+        ("trigger", "-", "a phase trigger fired"),
+        ("ground", "-", "reached the ground"),
+        ("ceiling", "-", "rose through the ceiling"),
+        ("time_limit", "-", "time limit"),
+        ("skipped", "-", "a phase was skipped: its trigger was already past at its start"),
+        ("failed", "-", "integration failed"),
+        ("step_limit", "-", "step limit"),
+    ],
+)
+
+#: Columns of the event log.
+EVENT = Layout(
+    "event",
+    [
+        ("time", "s", ""),
+        ("altitude", "m", ""),
+        ("kind", "-", "a code of EVENT_KINDS"),
+        ("phase", "-", "phase index"),
+        ("trigger", "-", "trigger index within the phase (-1: none)"),
+    ],
+)
+MAX_EVENTS = 32
+
+#: What a flight reports without keeping its trajectory.
+SUMMARY = Layout(
+    "summary",
+    [
+        ("status", "-", "a code of STATUSES"),
+        ("n_events", "-", "rows of the event log in use"),
+        ("t_end", "s", "final time"),
+        ("peak_g", "g0", "peak sensed load"),
+        ("peak_g_time", "s", ""),
+        ("peak_g_altitude", "m", ""),
+        ("peak_g_eyeballs_out", "g0", "peak eyeballs-out load (0: none)"),
+        ("time_above_g", "s", "time above SETTINGS.g_threshold"),
+        ("peak_heat_flux", "W m^-2", ""),
+        ("peak_dynamic_pressure", "Pa", ""),
+        ("heat_load", "J m^-2", "at the end"),
+        ("final_speed", "m s^-1", "air-relative, at the end (touchdown speed when landed)"),
+        ("final_lat", "rad", "geodetic"),
+        ("final_lon", "rad", ""),
+        ("final_altitude", "m", ""),
+        ("entry_time", "s", "when the flight first fell through SETTINGS.entry_interface"),
+        ("entry_lat", "rad", "NaN if it started below"),
+        ("entry_lon", "rad", ""),
+        ("steps", "-", "accepted integrator steps"),
+        ("rejected", "-", "rejected integrator steps"),
+        ("rhs_calls", "-", "right-hand-side evaluations"),
+        ("guidance_cycles", "-", ""),
+        ("guidance_reversals", "-", ""),
+        ("guidance_downrange", "m", "last predicted downrange error (NaN: no guidance)"),
+        ("guidance_crossrange", "m", "last predicted crossrange error"),
+        ("guidance_predictions", "-", "predictions flown by the guidance"),
+        ("final_mass", "kg", ""),
+    ],
+)
+
+I = INIT.index  # noqa: E741 (the init index, like S and P)
+PH = PHASE.index
+TR = TRIGGER.index
+G = GUIDE.index
+GS = GSTATE.index
+GH = GHISTORY.index
+ST = SETTINGS.index
+SM = SUMMARY.index
+EV = EVENT.index
+STATUS = STATUSES.index
+EK = EVENT_KINDS.index
+CONTROL = CONTROLS.index
+INIT_KIND = INIT_KINDS.index

@@ -30,11 +30,15 @@ def outputs(
     times ``ts`` [s] of one segment (parameter vector ``p`` and its tables)."""
     n = ts.shape[0]
     out = np.empty((n, N_OUTPUTS))
+    p = p.copy()
+    p[P.need_sound] = 1.0  # the outputs include the Mach number
     om = p[P.omega]
     for k in range(n):
         y = ys[k]
         fs = flight_state(ts[k], y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
-        east, north, up = enu_basis(fs.lat, fs.lon)
+        lat = math.atan2(fs.sin_lat, fs.cos_lat)
+        lon = math.atan2(y[S.y], y[S.x])
+        east, north, up = enu_basis(lat, lon)
         vx = y[S.vx]
         vy = y[S.vy]
         vz = y[S.vz]
@@ -44,8 +48,8 @@ def outputs(
         wx = vx - om * y[S.y]
         wy = vy + om * y[S.x]
         g = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
-        out[k, O.latitude_deg] = math.degrees(fs.lat)
-        out[k, O.longitude_deg] = math.degrees(fs.lon)
+        out[k, O.latitude_deg] = math.degrees(lat)
+        out[k, O.longitude_deg] = math.degrees(lon)
         out[k, O.altitude] = fs.alt
         out[k, O.speed] = fs.speed
         out[k, O.inertial_speed] = math.sqrt(wx * wx + wy * wy + vz * vz)

@@ -130,6 +130,7 @@ def pack_phase(
     phase_start: float = 0.0,
     attitude: str = "heat_shield_first",
     engine_on: bool = True,
+    need_sound: bool = True,
 ) -> PhaseModel:
     """Pack a vehicle, an atmosphere and the Earth into a :class:`PhaseModel`.
 
@@ -147,6 +148,10 @@ def pack_phase(
         ``"heat_shield_first"`` or ``"hatch_first"``.
     engine_on : bool
         Fly the vehicle's engine, if it has one.
+    need_sound : bool
+        Evaluate the temperature and the speed of sound (Mach number). A drag table
+        against Mach always needs them; a phase without Mach triggers or outputs can skip
+        them.
     """
     p = np.zeros(N_PARAMS)
     p[P.mu] = earth.mu
@@ -169,6 +174,8 @@ def pack_phase(
         p[P.thrust_pitch] = vehicle.engine.pitch
         p[P.thrust_yaw] = vehicle.engine.yaw
     p[P.attitude] = ATTITUDES[attitude]
+    p[P.need_sound] = 1.0 if (need_sound or vehicle.cd_mach.size) else 0.0
+    p[P.phase_start_mass] = vehicle.mass
     tables = Tables(
         vehicle.cd_mach,
         vehicle.cd_values,

@@ -1,36 +1,25 @@
-"""Bank-angle control laws.
+"""Bank-angle control laws: what the user configures.
 
-A control law is a frozen dataclass (what the user configures). At the start of a phase
-the simulator calls ``law.start(t, y, bank, phase_model)`` and receives a controller (the
-law's per-flight state). Before each integration segment it asks the controller for a
-:class:`~sim.core.pack.BankSegment`, an analytic bank profile that holds until the next
-call; the
-controller's ``period`` is the length of a segment [s] (``None``: one segment to the end
-of the phase). Open-loop laws return one segment; closed-loop guidance re-plans every
-period, and the bank slews toward its new command at a limited rate.
+A control law is a frozen dataclass. :meth:`spec` hands it to the compiled core
+(:mod:`sim.core.program`), which flies it: a constant bank, a constant roll rate (the
+ballistic mode), or the predictor-corrector guidance of :mod:`sim.core.guidance`, one
+compiled copy that both integrators run.
 """
-
-from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-from sim.core.dynamics import flight_state, wrap_angle
-from sim.core.pack import (
-    BankSegment,
-    PhaseModel,
-    constant_segment,
-    pack_phase,
-    rolling_segment,
-    slew_segment,
+from sim.core.program import (
+    ControlSpec,
+    GuidanceSpec,
+    constant_control,
+    guided_control,
+    rolling_control,
 )
-from sim.core.predictor import PredictorSettings, propagate, range_errors
-from sim.models.atmosphere import ExponentialAtmosphere
-from sim.models.earth import geodetic_to_ecef
+from sim.models.atmosphere import Atmosphere, ExponentialAtmosphere
+from sim.models.vehicle import Vehicle
 
-__all__ = ["BankSegment", "ConstantBank", "GuidedBank", "RollingBank"]
+__all__ = ["ConstantBank", "ControlLaw", "GuidedBank", "RollingBank"]
 
 
 @dataclass(frozen=True)
@@ -39,9 +28,9 @@ class ConstantBank:
 
     bank: float = 0.0
 
-    def start(self, t: float, y: np.ndarray, bank: float, model: PhaseModel) -> _OpenLoop:
-        """The controller of one flight (see the module docstring)."""
-        return _OpenLoop(constant_segment(t, self.bank))
+    def spec(self) -> ControlSpec:
+        """The law as the compiled core sees it."""
+        return constant_control(self.bank)
 
 
 @dataclass(frozen=True)
@@ -56,21 +45,9 @@ class RollingBank:
     roll_rate: float
     initial_bank: float | None = None
 
-    def start(self, t: float, y: np.ndarray, bank: float, model: PhaseModel) -> _OpenLoop:
-        """The controller of one flight (see the module docstring)."""
-        b0 = bank if self.initial_bank is None else self.initial_bank
-        return _OpenLoop(rolling_segment(t, b0, self.roll_rate))
-
-
-class _OpenLoop:
-    period = None
-
-    def __init__(self, segment):
-        self._segment = segment
-        self.diagnostics = {}
-
-    def segment(self, t, y, bank):
-        return self._segment
+    def spec(self) -> ControlSpec:
+        """The law as the compiled core sees it."""
+        return rolling_control(self.roll_rate, self.initial_bank)
 
 
 @dataclass(frozen=True)
@@ -82,7 +59,7 @@ class GuidedBank:
     1. estimates the ratio of the real to the modelled drag (density and drag coefficient
        errors look alike) from the sensed acceleration, filtered with gain
        ``density_filter_gain``;
-    2. predicts, with the compiled predictor of :mod:`sim.predictor` and its own model
+    2. predicts, with the compiled predictor of :mod:`sim.core.predictor` and its own model
        (``model_vehicle``, ``model_atmosphere``: what the flight computer believes, not
        the dispersed truth) scaled by that ratio, where the capsule reaches
        ``final_altitude`` if it holds a constant bank magnitude from now on;
@@ -152,8 +129,8 @@ class GuidedBank:
     tolerance: float = 200.0
     density_filter_gain: float = 0.3
     predictor_step: float = 1.0
-    model_vehicle: object = None
-    model_atmosphere: object = None
+    model_vehicle: Vehicle | None = None
+    model_atmosphere: Atmosphere | None = None
 
     def __post_init__(self):
         if not self.speed_high > self.speed_low:
@@ -163,155 +140,32 @@ class GuidedBank:
         if not self.period > 0.0:
             raise ValueError("period must be positive")
 
-    def start(self, t: float, y: np.ndarray, bank: float, model: PhaseModel) -> _GuidedController:
-        """The controller of one flight (see the module docstring)."""
-        return _GuidedController(self, t, y, bank, model)
-
-
-class _GuidedController:
-    """Per-flight state of :class:`GuidedBank`."""
-
-    def __init__(self, law, t, y, bank, model):
-        self.law = law
-        self.period = law.period
-        self.truth = model
-        if law.model_vehicle is None and law.model_atmosphere is None:
-            self.guide = model
-        elif law.model_vehicle is None:
-            # The flight's vehicle, but the guidance's own atmosphere.
-            self.guide = model.with_atmosphere(law.model_atmosphere.numeric())
-        else:
-            atmosphere = law.model_atmosphere or ExponentialAtmosphere()
-            self.guide = pack_phase(law.model_vehicle, atmosphere.numeric(), model.earth())
-        self.predictor = PredictorSettings(
-            stop_altitude=law.final_altitude,
-            t_max=0.0,
-            step=law.predictor_step,
-            coast_step=10.0,
-            coast_altitude=120e3,
-            ceiling=200e3,
-        )
-        self.target = np.array(geodetic_to_ecef(law.target_latitude, law.target_longitude, 0.0))
-        self.drag_ratio = 1.0
-        self.magnitude = abs(wrap_angle(bank)) if bank else math.radians(45.0)
-        self.magnitude = min(max(self.magnitude, law.min_bank), law.max_bank)
-        self.sign = 0.0
-        self.command = None
-        self.frozen = False
-        self.slope = None
-        self.history = {
-            "time": [],
-            "bank_command_deg": [],
-            "predicted_downrange_km": [],
-            "predicted_crossrange_km": [],
-            "drag_ratio": [],
-            "reversals": [],
+    def spec(self) -> ControlSpec:
+        """The law as the compiled core sees it (:mod:`sim.core.guidance`)."""
+        values = {
+            "target_lat": self.target_latitude,
+            "target_lon": self.target_longitude,
+            "period": self.period,
+            "bank_rate_limit": self.bank_rate_limit,
+            "final_altitude": self.final_altitude,
+            "min_bank": self.min_bank,
+            "max_bank": self.max_bank,
+            "deadband_high": self.deadband_high,
+            "deadband_low": self.deadband_low,
+            "speed_high": self.speed_high,
+            "speed_low": self.speed_low,
+            "stop_speed": self.stop_speed,
+            "tolerance": self.tolerance,
+            "filter_gain": self.density_filter_gain,
+            "predictor_step": self.predictor_step,
         }
-        self.diagnostics = self.history
-
-    # -- helpers -----------------------------------------------------------------------------
-    def _predict(self, t, y, magnitude):
-        bank = self.sign * magnitude if self.sign else magnitude
-        model = self.guide.with_bank(constant_segment(t, bank)).with_density_factor(self.drag_ratio)
-        settings = self.predictor._replace(t_max=t + 4000.0)
-        t_end, y_end, reason = propagate(t, y, *model.args, settings)
-        if reason != 0:
-            return 1e7, 0.0  # skip-out or no landing: a huge overshoot
-        return range_errors(y[0:3], y_end[0:3], self.target, 6371e3)
-
-    def _update_drag_ratio(self, t, y):
-        sensed = flight_state(t, y, *self.truth.args)
-        modelled = flight_state(t, y, *self.guide.args)
-        a_s = math.sqrt(sensed.ax**2 + sensed.ay**2 + sensed.az**2)
-        a_m = math.sqrt(modelled.ax**2 + modelled.ay**2 + modelled.az**2)
-        if a_s > 0.5 and a_m > 0.0:  # above 0.05 g the measurement is meaningful
-            g = self.law.density_filter_gain
-            self.drag_ratio += g * (a_s / a_m - self.drag_ratio)
-
-    def segment(self, t, y, bank):
-        law = self.law
-        speed = math.sqrt(y[3] ** 2 + y[4] ** 2 + y[5] ** 2)
-        if self.command is not None and speed < law.stop_speed:
-            if not self.frozen:
-                self._freeze(t, y)
-            return slew_segment(t, bank, self.command, law.bank_rate_limit)
-        self._update_drag_ratio(t, y)
-        crossrange = self._target_crossrange(y)
-        if self.sign == 0.0:
-            self.sign = 1.0 if crossrange >= 0 else -1.0
-        z, c = self._solve_magnitude(t, y)
-        # lateral: bank reversal outside the crossrange deadband
-        frac = min(max((speed - law.speed_low) / (law.speed_high - law.speed_low), 0.0), 1.0)
-        deadband = law.deadband_low + (law.deadband_high - law.deadband_low) * frac
-        if (crossrange < -deadband and self.sign > 0) or (crossrange > deadband and self.sign < 0):
-            self.sign = -self.sign
-            self.history["reversals"].append(float(t))
-        self.command = self.sign * self.magnitude
-        self._record(t, z, c)
-        return slew_segment(t, bank, self.command, law.bank_rate_limit)
-
-    def _solve_magnitude(self, t, y):
-        """Secant iterations on the bank magnitude that null the predicted downrange error;
-        sets ``self.magnitude`` and returns the prediction (downrange, crossrange) [m]."""
-        law = self.law
-        lo, hi = law.min_bank, law.max_bank
-        s0 = self.magnitude
-        z0, c0 = self._predict(t, y, s0)
-        best = (abs(z0), s0, z0, c0)
-        if abs(z0) > law.tolerance:
-            slope = self.slope if self.slope is not None else -50e3  # [m/rad] to start
-            s1 = min(max(s0 - z0 / slope, lo), hi)
-            for _ in range(4):
-                if s1 == s0:
-                    break
-                z1, c1 = self._predict(t, y, s1)
-                if abs(z1) < best[0]:
-                    best = (abs(z1), s1, z1, c1)
-                if abs(z1) <= law.tolerance:
-                    break
-                if z1 != z0:
-                    new_slope = (z1 - z0) / (s1 - s0)
-                    if new_slope < 0:
-                        self.slope = new_slope
-                        slope = new_slope
-                s0, z0 = s1, z1
-                s1 = min(max(s1 - z1 / slope, lo), hi)
-        _, self.magnitude, z, c = best
-        return z, c
-
-    def _freeze(self, t, y):
-        """Freeze the command for the rest of the flight, on the bank sign whose predicted
-        crossrange is the smaller: at low speed the lateral lift curves the path, and the
-        crossrange of the target from the current velocity no longer tells where the
-        capsule will land."""
-        self.frozen = True
-        keep = self._predict(t, y, self.magnitude)
-        self.sign = -self.sign
-        flip = self._predict(t, y, self.magnitude)
-        if abs(flip[1]) < abs(keep[1]):
-            self.history["reversals"].append(float(t))
-        else:
-            self.sign = -self.sign
-        z, c = self._solve_magnitude(t, y)  # re-null the downrange error on that sign
-        self.command = self.sign * self.magnitude
-        self._record(t, z, c)
-
-    def _record(self, t, z, c):
-        h = self.history
-        h["time"].append(float(t))
-        h["bank_command_deg"].append(math.degrees(self.command))
-        h["predicted_downrange_km"].append(z / 1e3)
-        h["predicted_crossrange_km"].append(c / 1e3)
-        h["drag_ratio"].append(self.drag_ratio)
-
-    def _target_crossrange(self, y):
-        """Distance of the target from the great circle along the current Earth-relative
-        velocity [m] (sphere of 6,371 km), positive: target to the right."""
-        r = y[0:3] / np.linalg.norm(y[0:3])
-        normal = np.cross(r, y[3:6])  # left of the velocity
-        normal /= np.linalg.norm(normal)
-        tg = self.target / np.linalg.norm(self.target)
-        return -math.asin(min(max(float(np.dot(normal, tg)), -1.0), 1.0)) * 6371e3
+        vehicle = self.model_vehicle
+        atmosphere = self.model_atmosphere
+        if vehicle is not None and atmosphere is None:
+            atmosphere = ExponentialAtmosphere()
+        return guided_control(
+            GuidanceSpec(values, vehicle, None if atmosphere is None else atmosphere.numeric())
+        )
 
 
 #: Any bank-angle law of this module.

@@ -1,36 +1,42 @@
-"""Phases over ``solve_ivp``: the flight of a capsule from a state to the ground.
+"""The flight of a capsule from a state to the ground, phase by phase.
 
 A flight is a sequence of :class:`Phase` objects (a vehicle configuration, a control law
-and the triggers that end the phase). :func:`simulate` integrates them in turn, switching
-on exact terminal events, and returns a :class:`~sim.results.trajectory.Trajectory` that
-says why it stopped.
+and the triggers that end the phase). :func:`simulate` packs them into a flight program
+(:mod:`sim.core.program`), flies it with the compiled engine (:mod:`sim.core.engine`,
+the default) or with the ``solve_ivp`` reference path (:mod:`sim.core.ivp`), switching on
+exact events, and returns a :class:`~sim.results.trajectory.Trajectory` that says why it
+stopped.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
-from sim.core.dynamics import bank_angle, parachute_drag_area
-from sim.core.ivp import IvpEvent, integrate_segment
-from sim.core.layout import ATTITUDES, N_STATE, Q, S
-from sim.core.pack import pack_phase
-from sim.flight.control import ConstantBank, ControlLaw
+from sim.core.ivp import fly_reference
+from sim.core.layout import ATTITUDES, EK, EV, GH, GS, STATUSES
+from sim.core.pack import Tables
+from sim.core.program import (
+    FlownProgram,
+    PhaseSpec,
+    Program,
+    pack_program,
+    settings_row,
+    state_init,
+)
+from sim.core.run import fly_program
+from sim.flight.control import ConstantBank, ControlLaw, GuidedBank
 from sim.flight.initial import State
 from sim.flight.triggers import Trigger
 from sim.models.atmosphere import Atmosphere, ExponentialAtmosphere
 from sim.models.earth import WGS84_EARTH, EarthModel, ecef_to_geodetic
 from sim.models.vehicle import Vehicle
-from sim.results.trajectory import (
-    FAILED,
-    LANDED,
-    SKIPPED_OUT,
-    STOPPED,
-    TIME_LIMIT,
-    Event,
-    Segment,
-    Trajectory,
-)
+from sim.results.trajectory import Event, Segment, Trajectory
+
+#: Integrators: the compiled Dormand-Prince 5(4) engine and the solve_ivp reference path.
+ENGINES = ("compiled", "solve_ivp")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,65 @@ class Phase:
                 raise TypeError("Phase.until takes Trigger objects")
 
 
+def phase_specs(phases: Sequence[Phase]) -> list[PhaseSpec]:
+    """The phases as the compiled core sees them."""
+    specs = []
+    for k, phase in enumerate(phases):
+        need_sound = any(trig.quantity == "mach" for trig in phase.until)
+        carry = k > 0 and phase.vehicle.name == phases[k - 1].vehicle.name
+        specs.append(
+            PhaseSpec(
+                phase.vehicle,
+                phase.attitude,
+                phase.control.spec(),
+                tuple(trig.spec() for trig in phase.until),
+                carry,
+                need_sound,
+            )
+        )
+    return specs
+
+
+def flight_program(
+    init: np.ndarray,
+    phases: Sequence[Phase],
+    *,
+    atmosphere: Atmosphere | None = None,
+    earth: EarthModel | None = None,
+    ground_altitude: float = 0.0,
+    ceiling_altitude: float,
+    max_time: float = 20000.0,
+    rtol: float = 1e-8,
+    store: bool = True,
+) -> Program:
+    """Pack a flight into a program (see :func:`simulate` for the parameters; ``init``
+    from :func:`sim.core.program.state_init` or :func:`sim.core.program.orbit_init`)."""
+    if not phases:
+        raise ValueError("simulate needs at least one phase")
+    atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
+    earth = WGS84_EARTH if earth is None else earth
+    settings = settings_row(
+        rtol=rtol,
+        max_time=max_time,
+        ground_altitude=ground_altitude,
+        ceiling_altitude=ceiling_altitude,
+        store=store,
+    )
+    return pack_program(
+        init,
+        phase_specs(phases),
+        atmosphere=atmosphere.numeric(),
+        earth=earth,
+        settings=settings,
+        names=[p.name for p in phases],
+    )
+
+
+def default_ceiling(position: np.ndarray) -> float:
+    """50 km above the higher of the start altitude and 100 km [m]."""
+    return max(ecef_to_geodetic(*position)[2], 100e3) + 50e3
+
+
 def simulate(
     initial: State,
     phases: Sequence[Phase],
@@ -77,15 +142,16 @@ def simulate(
     ground_altitude: float = 0.0,
     ceiling_altitude: float | None = None,
     max_time: float = 20000.0,
-    rtol: float = 1e-08,
+    rtol: float = 1e-8,
     method: str = "DOP853",
+    engine: str = "compiled",
 ) -> Trajectory:
     """Fly a capsule through its phases from an initial state to the ground.
 
     Parameters
     ----------
     initial : State
-        Earth-fixed position and velocity (see :mod:`sim.initial`).
+        Earth-fixed position and velocity (see :mod:`sim.flight.initial`).
     phases : sequence of Phase
     atmosphere : atmosphere model, optional
         Default :class:`~sim.models.atmosphere.ExponentialAtmosphere` (1.225 kg m^-3,
@@ -104,112 +170,145 @@ def simulate(
         rtol times 1e5 m, 1e2 m/s, 1e8 J/m^2 and 1e3 kg (1 mm, 1 um/s, 1 J/m^2 and 10 mg
         at the default 1e-8).
     method : str
-        ``solve_ivp`` method ("DOP853", "RK45", "LSODA", ...).
+        ``solve_ivp`` method of the reference path ("DOP853", "RK45", "LSODA", ...).
+    engine : str
+        ``"compiled"`` (Dormand-Prince 5(4) with dense output, compiled whole) or
+        ``"solve_ivp"`` (the reference path, with ``method``).
 
     Returns
     -------
     Trajectory
     """
-    if not phases:
-        raise ValueError("simulate needs at least one phase")
-    atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
-    atm = atmosphere.numeric()
-    earth = WGS84_EARTH if earth is None else earth
-    y = np.zeros(N_STATE)
-    y[S.x : S.z + 1] = initial.position
-    y[S.vx : S.vz + 1] = initial.velocity
-    y[S.mass] = phases[0].vehicle.mass
-    t = float(initial.time)
-    t_limit = t + max_time
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if ceiling_altitude is None:
-        h0 = ecef_to_geodetic(*initial.position)[2]
-        ceiling_altitude = max(h0, 100e3) + 50e3
-
-    segments, events, diagnostics = [], [], {}
-    bank = 0.0
-    chute_area = 0.0
-    status, message = None, ""
-    prev_vehicle = None
-    for index, phase in enumerate(phases):
-        if prev_vehicle is not None and phase.vehicle.name != prev_vehicle.name:
-            y[S.mass] = phase.vehicle.mass
-        prev_vehicle = phase.vehicle
-        model = pack_phase(
-            phase.vehicle,
-            atm,
-            earth,
-            chute_start_area=chute_area,
-            phase_start=t,
-            attitude=phase.attitude,
-        )
-        ground = IvpEvent(Q.altitude, ground_altitude, -1, model, "ground")
-        ceiling = IvpEvent(Q.altitude, ceiling_altitude, 1, model, "ceiling")
-        triggers = [trig.event(t, model, trig.describe()) for trig in phase.until]
-        passed = [e for e in triggers if e.already_past(t, y)]
-        if passed:
-            h = ground.value(t, y)
-            events.append(
-                Event(
-                    t,
-                    f"phase '{phase.name}' skipped: {passed[0].label} already at its start",
-                    phase.name,
-                    h,
-                )
-            )
-            continue
-        controller = phase.control.start(t, y.copy(), bank, model)
-        phase_done = False
-        while not phase_done:
-            seg_model = model.with_bank(controller.segment(t, y.copy(), bank))
-            t_end = t_limit if controller.period is None else min(t + controller.period, t_limit)
-            evs = [ground, ceiling, *triggers]
-            sol = integrate_segment(seg_model, t, t_end, y, rtol=rtol, method=method, events=evs)
-            segments.append(
-                Segment(index, sol.t, sol.y.T.copy(), seg_model.params, seg_model.tables, sol.sol)
-            )
-            if sol.status == -1:
-                status, message = (
-                    FAILED,
-                    f"integration failed in phase '{phase.name}' "
-                    f"at t = {sol.t[-1]:.3f} s: {sol.message}",
-                )
-                break
-            t = float(sol.t[-1])
-            y = sol.y[:, -1].copy()
-            bank = float(bank_angle(t, seg_model.params))
-            chute_area = (
-                float(parachute_drag_area(t, seg_model.params)) if phase.vehicle.parachute else 0.0
-            )
-            if sol.status == 1:
-                fired = [e for e, te in zip(evs, sol.t_events, strict=True) if len(te)]
-                first = fired[0]
-                h = ground.value(t, y)
-                if first is ground:
-                    status, message = LANDED, f"reached the ground at t = {t:.3f} s"
-                    events.append(Event(t, "ground", phase.name, h))
-                elif first is ceiling:
-                    status = SKIPPED_OUT
-                    message = (
-                        f"rose through the ceiling of {ceiling_altitude / 1e3:g} km "
-                        f"at t = {t:.3f} s"
-                    )
-                    events.append(Event(t, "skipped out", phase.name, h))
-                else:
-                    events.append(Event(t, f"end of '{phase.name}': {first.label}", phase.name, h))
-                    phase_done = True
-            elif t >= t_limit:
-                status, message = TIME_LIMIT, f"reached the time limit of {max_time:g} s"
-                events.append(Event(t, "time limit", phase.name, ground.value(t, y)))
-            if status is not None:
-                break
-        diag = getattr(controller, "diagnostics", None)
-        if diag:
-            diagnostics[phase.name] = diag
-        if status is not None:
-            break
-    if status is None:
-        status = STOPPED
-        message = f"the last phase, '{phases[-1].name}', ended on its trigger at t = {t:.3f} s"
-    return Trajectory.from_segments(
-        segments, status, message, events, [ph.name for ph in phases], initial.epoch, diagnostics
+        ceiling_altitude = default_ceiling(initial.position)
+    program = flight_program(
+        state_init(initial.position, initial.velocity, float(initial.time)),
+        phases,
+        atmosphere=atmosphere,
+        earth=earth,
+        ground_altitude=ground_altitude,
+        ceiling_altitude=ceiling_altitude,
+        max_time=max_time,
+        rtol=rtol,
     )
+    flown = fly(program, phases, engine=engine, method=method)
+    return trajectory_of(flown, phases, initial.epoch)
+
+
+def history_rows(program: Program) -> int:
+    """Rows a flight's guidance history needs (one per guidance cycle)."""
+    from sim.core.layout import G
+
+    if program.guide.shape[0] == 0:
+        return 0
+    period = float(np.min(program.guide[:, G.period]))
+    return int(
+        min(math.ceil(program.settings[1] / period) + 4 * program.guide.shape[0], 10_000_000)
+    )
+
+
+def fly(
+    program: Program, phases: Sequence[Phase], *, engine: str = "compiled", method: str = "DOP853"
+) -> FlownProgram:
+    """Fly a program with either integrator."""
+    rows = history_rows(program)
+    if engine == "compiled":
+        return fly_program(program, rows)
+    return fly_reference(program, method=method, history_rows=rows)
+
+
+_STATUS_NAMES = STATUSES.names
+
+
+def trajectory_of(
+    flown: FlownProgram, phases: Sequence[Phase], epoch: datetime | None
+) -> Trajectory:
+    """The :class:`Trajectory` of a flown program (its phases name the events)."""
+    program = flown.program
+    tables_of = {}
+    segments = []
+    for seg in flown.segments:
+        tables = Tables(
+            seg.cd_mach, seg.cd_values, program.atm_alt, program.atm_lnrho, program.atm_temp
+        )
+        tables_of[seg.phase] = tables
+        segments.append(Segment(seg.phase, seg.t, seg.y, seg.params, tables, seg.dense))
+    events = [_event(row, phases, program) for row in flown.events]
+    status = _STATUS_NAMES[flown.status]
+    message = _message(status, flown, phases, program)
+    diagnostics = _diagnostics(flown, phases)
+    peaks = None if flown.summary is None else _peaks(flown.summary)
+    return Trajectory.from_segments(
+        segments, status, message, events, [ph.name for ph in phases], epoch, diagnostics, peaks
+    )
+
+
+def _trigger_text(program: Program, phase: int, j: int, phases: Sequence[Phase]) -> str:
+    return phases[phase].until[j].describe()
+
+
+def _event(row: np.ndarray, phases: Sequence[Phase], program: Program) -> Event:
+    t, alt, kind = float(row[EV.time]), float(row[EV.altitude]), int(row[EV.kind])
+    ph = int(row[EV.phase])
+    name = phases[ph].name
+    if kind == EK.trigger:
+        text = f"end of '{name}': {_trigger_text(program, ph, int(row[EV.trigger]), phases)}"
+    elif kind == EK.skipped:
+        label = _trigger_text(program, ph, int(row[EV.trigger]), phases)
+        text = f"phase '{name}' skipped: {label} already at its start"
+    else:
+        text = {
+            EK.ground: "ground",
+            EK.ceiling: "skipped out",
+            EK.time_limit: "time limit",
+            EK.failed: "integration failed",
+            EK.step_limit: "step limit",
+        }[kind]
+    return Event(t, text, name, alt)
+
+
+def _message(status: str, flown: FlownProgram, phases: Sequence[Phase], program: Program) -> str:
+    t = float(flown.events[-1, EV.time]) if len(flown.events) else float(program.init[1])
+    if status == "landed":
+        return f"reached the ground at t = {t:.3f} s"
+    if status == "skipped_out":
+        ceiling = program.settings[3]
+        return f"rose through the ceiling of {ceiling / 1e3:g} km at t = {t:.3f} s"
+    if status == "time_limit":
+        return f"reached the time limit of {program.settings[1]:g} s"
+    if status == "failed":
+        ph = phases[int(flown.events[-1, EV.phase])].name if len(flown.events) else "?"
+        return f"integration failed in phase '{ph}' at t = {t:.3f} s"
+    if status == "step_limit":
+        return f"reached the limit of {program.settings[4]:g} integrator steps at t = {t:.3f} s"
+    return f"the last phase, '{phases[-1].name}', ended on its trigger at t = {t:.3f} s"
+
+
+def _diagnostics(flown: FlownProgram, phases: Sequence[Phase]) -> dict:
+    n = int(flown.gstate[GS.cycles])
+    rows = flown.ghist[:n]
+    out = {}
+    for k, phase in enumerate(phases):
+        if not isinstance(phase.control, GuidedBank):
+            continue
+        mine = rows[rows[:, GH.phase] == k]
+        if not len(mine):
+            continue
+        out[phase.name] = {
+            "time": mine[:, GH.time].tolist(),
+            "bank_command_deg": mine[:, GH.bank_command_deg].tolist(),
+            "predicted_downrange_km": mine[:, GH.predicted_downrange_km].tolist(),
+            "predicted_crossrange_km": mine[:, GH.predicted_crossrange_km].tolist(),
+            "drag_ratio": mine[:, GH.drag_ratio].tolist(),
+            "reversals": mine[mine[:, GH.reversal] != 0.0, GH.time].tolist(),
+        }
+    return out
+
+
+def _peaks(summary: np.ndarray) -> dict:
+    """The in-flight summary of the compiled engine, by SUMMARY slot name [SI]."""
+    from sim.core.layout import SUMMARY
+
+    return {name: float(summary[i]) for i, name in enumerate(SUMMARY.names)}

@@ -8,8 +8,9 @@ A :class:`Trigger` is configuration (what the user says: "altitude falls through
 from dataclasses import dataclass
 
 from sim.core.ivp import IvpEvent
-from sim.core.layout import Q
+from sim.core.layout import PHASE_TIME, Q
 from sim.core.pack import PhaseModel
+from sim.core.program import TriggerSpec
 
 #: Quantities a trigger can watch, with their units.
 TRIGGER_UNITS = {
@@ -20,11 +21,12 @@ TRIGGER_UNITS = {
     "mach": "-",
     "heat_load": "J m^-2",
     "speed": "m s^-1",
+    "delta_v": "m s^-1",  # delivered by the engine since the start of the phase
 }
 
 
 #: Quantities that never decrease during a flight.
-_GROWING = ("time", "phase_time", "heat_load")
+_GROWING = ("time", "phase_time", "heat_load", "delta_v")
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,9 @@ class Trigger:
         return IvpEvent(
             getattr(Q, self.quantity), self.value, int(self.direction or 0), model, label
         )
+
+    def spec(self) -> TriggerSpec:
+        """The trigger as the compiled core sees it."""
+        if self.quantity == "phase_time":
+            return TriggerSpec(PHASE_TIME, float(self.value), 1)
+        return TriggerSpec(getattr(Q, self.quantity), float(self.value), int(self.direction or 0))

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.models._jit import njit
+from sim.models._jit import njit_inline
 from sim.models.constants import GAMMA_AIR, R_AIR, RHO0_STD
 from sim.models.ussa76 import ussa76
 
@@ -31,7 +31,7 @@ _MAX_EXPONENT = 60.0
 _EMPTY = np.zeros(0)
 
 
-@njit
+@njit_inline
 def atmosphere_properties(
     kind: int,
     alt: float,
@@ -70,9 +70,8 @@ def atmosphere_properties(
         rho, temp, sound = ussa76(alt)
         return rho * density_scale, temp, sound
     if kind == ATM_EXPONENTIAL:
-        x = min(-alt / scale_height, _MAX_EXPONENT)
         rho_std, temp, sound = ussa76(alt)
-        return rho0 * math.exp(x) * density_scale, temp, sound
+        return exponential_density(alt, rho0, scale_height) * density_scale, temp, sound
     n = tab_alt.shape[0]
     if alt <= tab_alt[0]:
         i = 0
@@ -88,6 +87,32 @@ def atmosphere_properties(
     wt = min(max(w, 0.0), 1.0)
     temp = tab_temp[i] + wt * (tab_temp[i + 1] - tab_temp[i])
     return math.exp(lnrho) * density_scale, temp, math.sqrt(GAMMA_AIR * R_AIR * temp)
+
+
+@njit_inline
+def exponential_density(alt: float, rho0: float, scale_height: float) -> float:
+    """rho0 exp(-alt / scale_height) [kg m^-3], the exponent clamped far below the ground."""
+    return rho0 * math.exp(min(-alt / scale_height, _MAX_EXPONENT))
+
+
+@njit_inline
+def atmosphere_density(
+    kind: int,
+    alt: float,
+    rho0: float,
+    scale_height: float,
+    density_scale: float,
+    tab_alt: np.ndarray,
+    tab_lnrho: np.ndarray,
+    tab_temp: np.ndarray,
+) -> float:
+    """Density [kg m^-3] alone (see :func:`atmosphere_properties`): the exponential model
+    then needs no temperature."""
+    if kind == ATM_EXPONENTIAL:
+        return exponential_density(alt, rho0, scale_height) * density_scale
+    return atmosphere_properties(
+        kind, alt, rho0, scale_height, density_scale, tab_alt, tab_lnrho, tab_temp
+    )[0]
 
 
 class AtmosphereNumeric(NamedTuple):

@@ -152,14 +152,26 @@ def _metrics(traj, target, reference):
     out["message"] = traj.message
     if len(traj) == 0:
         return out
-    value, t, alt = _peak(traj, "g_load")
-    out["peak_g"], out["peak_g_time_s"], out["peak_g_altitude_km"] = value, t, alt / 1e3
-    if np.any(traj["g_load_eyeballs_in"] < 0.0):
-        out["peak_g_eyeballs_out"] = -_peak(traj, "g_load_eyeballs_in", sign=-1.0)[0]
-    out["time_above_4g_s"] = _time_above(traj, "g_load", _G_THRESHOLD)
-    out["peak_heat_flux_kw_m2"] = _peak(traj, "heat_flux")[0] / 1e3
+    peaks = traj.peaks
+    if peaks is not None:
+        # the compiled engine refined these on its interpolant while flying
+        out["peak_g"] = peaks["peak_g"]
+        out["peak_g_time_s"] = peaks["peak_g_time"]
+        out["peak_g_altitude_km"] = peaks["peak_g_altitude"] / 1e3
+        if peaks["peak_g_eyeballs_out"] > 0.0:
+            out["peak_g_eyeballs_out"] = peaks["peak_g_eyeballs_out"]
+        out["time_above_4g_s"] = peaks["time_above_g"]
+        out["peak_heat_flux_kw_m2"] = peaks["peak_heat_flux"] / 1e3
+        out["peak_dynamic_pressure_kpa"] = peaks["peak_dynamic_pressure"] / 1e3
+    else:
+        value, t, alt = _peak(traj, "g_load")
+        out["peak_g"], out["peak_g_time_s"], out["peak_g_altitude_km"] = value, t, alt / 1e3
+        if np.any(traj["g_load_eyeballs_in"] < 0.0):
+            out["peak_g_eyeballs_out"] = -_peak(traj, "g_load_eyeballs_in", sign=-1.0)[0]
+        out["time_above_4g_s"] = _time_above(traj, "g_load", _G_THRESHOLD)
+        out["peak_heat_flux_kw_m2"] = _peak(traj, "heat_flux")[0] / 1e3
+        out["peak_dynamic_pressure_kpa"] = _peak(traj, "dynamic_pressure")[0] / 1e3
     out["heat_load_mj_m2"] = float(traj["heat_load"][-1]) / 1e6
-    out["peak_dynamic_pressure_kpa"] = _peak(traj, "dynamic_pressure")[0] / 1e3
     t_end = float(traj["time"][-1])
     out["flight_time_s"] = t_end - float(traj["time"][0])
     guided = [h for h in traj.diagnostics.values() if h.get("time")]

@@ -98,6 +98,10 @@ class Trajectory:
     data : dict of str -> ndarray
     diagnostics : dict
         Per-phase diagnostics of the control laws (e.g. guidance bank history).
+    peaks : dict or None
+        The compiled engine's in-flight summary (peak load, heat flux, dynamic pressure
+        refined on the interpolant, time above 4 g, entry-interface crossing; by
+        :data:`sim.core.layout.SUMMARY` slot name, SI); None from the reference path.
     """
 
     status: str
@@ -108,6 +112,7 @@ class Trajectory:
     data: dict
     segments: tuple = field(repr=False, default=())
     diagnostics: dict = field(default_factory=dict)
+    peaks: dict | None = None
 
     @classmethod
     def from_segments(
@@ -119,6 +124,7 @@ class Trajectory:
         phase_names: list,
         epoch: datetime | None,
         diagnostics: dict | None = None,
+        peaks: dict | None = None,
     ) -> "Trajectory":
         """A trajectory from integration segments (used by the simulators)."""
         data = _columns_of(segments)
@@ -131,6 +137,7 @@ class Trajectory:
             data,
             tuple(segments),
             diagnostics or {},
+            peaks,
         )
 
     # --- access -------------------------------------------------------------------------
@@ -207,6 +214,7 @@ class Trajectory:
             data,
             tuple(self.segments),
             self.diagnostics,
+            self.peaks,
         )
 
     def to_csv(self, path: str | os.PathLike) -> None:

@@ -19,6 +19,7 @@ def fly(scenario: Scenario, flight_plan: FlightPlan) -> Trajectory:
         max_time=s.max_time,
         rtol=s.rtol,
         method=s.method,
+        engine=s.engine,
     )
 
 

@@ -1,0 +1,490 @@
+"""The compiled engine: a whole flight program, phase chain, guidance and summaries, in
+one compiled loop.
+
+Steps are Dormand-Prince 5(4) (:mod:`sim.core.dopri`), and Rosenbrock 4(3)
+(:mod:`sim.core.rosenbrock`) in the stiff phases under a canopy unless the program's
+settings ask otherwise. After each accepted step the engine locates every event (the
+phase's triggers, the ground, the ceiling, the entry-interface crossing) by root finding
+on the step's interpolant, runs the guidance cycle at each guidance period
+(:func:`sim.core.guidance.guidance_cycle`), and updates the flight's summary: the peak
+load, heat flux and dynamic pressure refined on the interpolant, the time above a load
+threshold between root-found crossings, the final state. With ``settings[store]`` it also
+keeps every step and its interpolant (trajectories); without, a run keeps nothing but its
+summary, so that batches of many runs (:func:`fly_batch`, all cores) stay small.
+"""
+
+import math
+
+import numpy as np
+
+from sim.core import dopri, locate, record, rosenbrock
+from sim.core.dynamics import bank_angle, flight_state, parachute_drag_area, rhs_into
+from sim.core.events import event_quantity
+from sim.core.guidance import guidance_cycle, guidance_start
+from sim.core.initial import initial_state
+from sim.core.layout import (
+    BANK,
+    CONTROL,
+    EK,
+    GS,
+    MAX_TRIGGERS,
+    N_PARAMS,
+    N_STATE,
+    PH,
+    PHASE_TIME,
+    SM,
+    ST,
+    STATUS,
+    TR,
+    G,
+    I,
+    P,
+    Q,
+    S,
+)
+from sim.models._jit import njit
+
+#: Absolute tolerances per unit of rtol (as the reference path: 1 mm, 1 um/s, 1 J/m^2
+#: and 10 mg at rtol 1e-8).
+ATOL_PER_RTOL = np.array([1e5, 1e5, 1e5, 1e2, 1e2, 1e2, 1e8, 1e3])
+#: Largest step [s].
+H_MAX = 1e4
+#: Tolerance factor of the stiff (canopy) phases. Under a canopy a velocity error decays
+#: with the rate 2 g / v_t (2.7 s^-1 under the main canopy) instead of accumulating, so
+#: the velocity tolerance that suits the entry (1 um/s at rtol 1e-8) is far stricter than
+#: the landing needs there; at 100 times the tolerance the landing moves by less than
+#: 1 cm and the flight time by 1 ms (``tests/core/test_engine.py``).
+STIFF_FACTOR = 100.0
+#: Stiffness test: h lambda above the DOPRI5 stability boundary for this many accepted
+#: steps in a row switches a canopy phase to the Rosenbrock method.
+STIFF_HLAMBDA = 2.0
+STIFF_STEPS = 5
+#: A discrete local maximum within this fraction of the running maximum is refined.
+PEAK_BAND = 0.99
+
+
+@njit
+def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
+    """Set up the phase's triggers at its start; the index of one already past, or -1."""
+    skip = -1
+    for j in range(int(info[ph, PH.n_triggers])):
+        q = int(triggers[ph, j, TR.quantity])
+        v = triggers[ph, j, TR.value]
+        if q == PHASE_TIME:
+            q = Q.time
+            v = t + v
+        kind[j] = q
+        target[j] = v
+        direction[j] = int(triggers[ph, j, TR.direction])
+        g[j] = event_quantity(q, t, y, p, *tab) - v
+        if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
+            skip = j
+    return skip
+
+
+@njit
+def _control(ph, t, bank, p, info):
+    """Set the bank profile of an open-loop phase."""
+    control = int(info[ph, PH.control])
+    if control == CONTROL.constant:
+        p[P.bank_mode] = BANK.constant
+        p[P.bank0] = info[ph, PH.bank]
+        p[P.bank_t0] = t
+    elif control == CONTROL.rolling:
+        p[P.bank_mode] = BANK.rolling
+        p[P.bank0] = bank if math.isnan(info[ph, PH.bank]) else info[ph, PH.bank]
+        p[P.bank_t0] = t
+        p[P.bank_rate] = info[ph, PH.roll_rate]
+
+
+@njit
+def fly(
+    init,
+    phases,
+    info,
+    triggers,
+    cd_mach_all,
+    cd_values_all,
+    atm_alt,
+    atm_lnrho,
+    atm_temp,
+    guide,
+    guide_models,
+    gatm_alt,
+    gatm_lnrho,
+    gatm_temp,
+    settings,
+    summary,
+    events,
+    gstate,
+    ghist,
+):
+    """Fly one program (the arrays of :class:`sim.core.program.Program`, in order).
+
+    ``summary`` [SUMMARY.size], ``events`` [MAX_EVENTS, EVENT.size], ``gstate``
+    [GSTATE.size] and ``ghist`` [cycles, GHISTORY.size] are filled. With
+    ``settings[store]`` the steps are returned: (n_rows, row_t, row_y, row_segment,
+    step_t0, step_h, coefs, n_segments, segment_params, segment_phase); without, those
+    arrays are empty.
+    """
+    store = settings[ST.store] != 0.0
+    stiff = settings[ST.stiff_phases] != 0.0
+    rtol = settings[ST.rtol]
+    atol = ATOL_PER_RTOL * rtol
+    atol_stiff = atol * STIFF_FACTOR
+    max_steps = settings[ST.max_steps]
+    g_thr = settings[ST.g_threshold]
+    ei = settings[ST.entry_interface]
+    ground = settings[ST.ground_altitude]
+    ceiling = settings[ST.ceiling_altitude]
+    summary[:] = 0.0
+    for slot in (
+        SM.entry_time,
+        SM.entry_lat,
+        SM.entry_lon,
+        SM.guidance_downrange,
+        SM.guidance_crossrange,
+    ):
+        summary[slot] = math.nan
+    gstate[:] = 0.0
+    cap = 1024 if store else 1
+    row_t = np.empty(cap)
+    row_y = np.empty((cap, N_STATE))
+    row_seg = np.empty(cap, np.int64)
+    step_t0 = np.empty(cap)
+    step_h = np.empty(cap)
+    coefs = np.empty((cap, dopri.N_DENSE, N_STATE))
+    seg_params = np.empty((64 if store else 1, N_PARAMS))
+    seg_phase = np.empty(64 if store else 1, np.int64)
+    n_rows = 0
+    n_seg = 0
+    k = np.empty((7, N_STATE))
+    work = np.empty((N_STATE + 7, N_STATE))
+    piv = np.empty(N_STATE, np.int64)
+    ynew = np.empty(N_STATE)
+    yend = np.empty(N_STATE)
+    tmp = np.empty(N_STATE)
+    ytmp = np.empty(N_STATE)
+    coef = np.empty((dopri.N_DENSE, N_STATE))
+    coef_prev = np.empty((dopri.N_DENSE, N_STATE))
+    pg = np.empty(N_PARAMS)
+    trig_kind = np.zeros(MAX_TRIGGERS, np.int64)
+    trig_target = np.zeros(MAX_TRIGGERS)
+    trig_dir = np.zeros(MAX_TRIGGERS, np.int64)
+    trig_g = np.zeros(MAX_TRIGGERS)
+    trig_new = np.zeros(MAX_TRIGGERS)
+    best = np.zeros((4, 3))
+    val_a = np.zeros(3)
+    val_b = np.zeros(3)
+    val_p = np.zeros(3)
+    no_cd = cd_mach_all[:0]
+    atm = (atm_alt, atm_lnrho, atm_temp)
+
+    p = phases[0].copy()
+    y = initial_state(init, p, info[0, PH.start_mass])
+    t = init[I.t0]
+    t_limit = t + settings[ST.max_time]
+    status = STATUS.running
+    bank = 0.0
+    chute_area = 0.0
+    steps = 0
+    rejected = 0
+    rhs_calls = 0
+    above_time = 0.0
+    entry_found = event_quantity(Q.altitude, t, y, p, no_cd, no_cd, *atm) <= ei
+    guided_any = False
+
+    for ph in range(phases.shape[0]):
+        p[:] = phases[ph]
+        if not math.isnan(info[ph, PH.start_mass]):
+            y[S.mass] = info[ph, PH.start_mass]
+        chuted = info[ph, PH.has_parachute] != 0.0
+        p[P.chute_area0] = chute_area if chuted else 0.0
+        p[P.chute_t0] = t
+        p[P.phase_start_mass] = y[S.mass]
+        off = int(info[ph, PH.cd_offset])
+        end = off + int(info[ph, PH.cd_count])
+        tab = (cd_mach_all[off:end], cd_values_all[off:end], atm_alt, atm_lnrho, atm_temp)
+        nt = int(info[ph, PH.n_triggers])
+        alt = event_quantity(Q.altitude, t, y, p, *tab)
+        skip = _triggers(ph, t, y, p, tab, triggers, info, trig_kind, trig_target, trig_dir, trig_g)
+        if skip >= 0:
+            record.log(events, summary, t, alt, EK.skipped, ph, skip)
+            continue
+        guided = int(info[ph, PH.control]) == CONTROL.guided
+        # Under a canopy the descent turns stiff once the canopy has filled: the engine
+        # switches from Dormand-Prince to the Rosenbrock method when the stiffness test
+        # has held for STIFF_STEPS accepted steps in a row.
+        may_switch = stiff and chuted
+        implicit = False
+        stiff_steps = 0
+        _control(ph, t, bank, p, info)
+        gi = int(info[ph, PH.guide]) if guided else 0
+        period = guide[gi, G.period] if guided else 0.0
+        next_cycle = t if guided else t_limit
+        goff = int(guide[gi, G.cd_offset]) if guided else 0
+        gend = goff + int(guide[gi, G.cd_count]) if guided else 0
+        gtab = (cd_mach_all[goff:gend], cd_values_all[goff:gend], gatm_alt, gatm_lnrho, gatm_temp)
+        if guided:
+            guided_any = True
+            gstate[GS.phase] = ph
+            guidance_start(bank, guide[gi], gstate)
+        g_ground = alt - ground
+        g_ceiling = alt - ceiling
+        qa = locate.quantities(t, y, p, tab)
+        val_a[0], val_a[1], val_a[2] = qa[0], qa[1], qa[2]
+        out = p[P.attitude] < 0.0
+        record.take(best, val_a, t, qa[3], out)
+        have_prev = False
+        t_prev = t
+        h_prev = 0.0
+        h = 0.0
+        new_segment = True
+        phase_done = False
+        while not phase_done and status == STATUS.running:
+            if guided and t >= next_cycle:
+                pg[:] = guide_models[gi]
+                b_now = bank_angle(t, p)
+                command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, *tab, pg, *gtab, ghist)
+                p[P.bank_mode] = BANK.slew
+                p[P.bank0] = b_now
+                p[P.bank_t0] = t
+                p[P.bank_rate] = abs(guide[gi, G.bank_rate_limit])
+                p[P.bank_command] = command
+                next_cycle = min(t + period, t_limit)
+                new_segment = True
+            if new_segment:
+                rhs_into(t, y, p, *tab, k[0])
+                h = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, H_MAX, tmp, ynew)
+                rhs_calls += 2
+                if store:
+                    seg_params = record.grow(seg_params, n_seg + 1)
+                    seg_phase = record.grow(seg_phase, n_seg + 1)
+                    seg_params[n_seg] = p
+                    seg_phase[n_seg] = ph
+                    n_rows, row_t, row_y, row_seg, step_t0, step_h, coefs = record.store(
+                        row_t,
+                        row_y,
+                        row_seg,
+                        step_t0,
+                        step_h,
+                        coefs,
+                        n_rows,
+                        t,
+                        y,
+                        n_seg,
+                        t,
+                        0.0,
+                        coef,
+                    )
+                    n_seg += 1
+                new_segment = False
+            t_stop = next_cycle if guided else t_limit
+            clamped = t + h >= t_stop
+            if clamped:
+                h = t_stop - t
+            if h <= 0.0:
+                status = STATUS.time_limit
+                record.log(events, summary, t, alt, EK.time_limit, ph, -1)
+                break
+            stepped_implicitly = implicit
+            if implicit:
+                err, calls = rosenbrock.step(
+                    t, y, h, k[0], p, tab, atol_stiff, rtol * STIFF_FACTOR, ynew, work, piv
+                )
+                rhs_calls += calls
+            else:
+                dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+                rhs_calls += 6
+                err = dopri.error_norm(y, ynew, h, k, rtol, atol)
+            if not err <= 1.0:
+                rejected += 1
+                h = (
+                    rosenbrock.next_step(h, err, True)
+                    if implicit
+                    else dopri.next_step(h, err, True)
+                )
+                if h < 1e-12 * max(1.0, abs(t)) or rejected > 10 * max_steps:
+                    status = STATUS.failed
+                    record.log(events, summary, t, alt, EK.failed, ph, -1)
+                continue
+            steps += 1
+            if may_switch and not implicit:
+                if dopri.stiffness(y, ynew, h, k, tmp, rtol, atol) > STIFF_HLAMBDA:
+                    stiff_steps += 1
+                    implicit = stiff_steps >= STIFF_STEPS
+                else:
+                    stiff_steps = 0
+            t_new = t_stop if clamped else t + h
+            if stepped_implicitly:
+                rhs_into(t_new, ynew, p, *tab, k[6])
+                rhs_calls += 1
+                rosenbrock.hermite_coefficients(y, ynew, h, k[0], k[6], coef)
+            else:
+                dopri.dense_coefficients(y, ynew, h, k, coef)
+            alt_new = event_quantity(Q.altitude, t_new, ynew, p, *tab)
+            first = 2.0
+            which = -1
+            gg = alt_new - ground
+            if locate.crosses(g_ground, gg, -1):
+                first = locate.root(
+                    Q.altitude, ground, t, h, coef, 0.0, 1.0, g_ground, gg, p, tab, ytmp
+                )
+                which = 0
+            gc = alt_new - ceiling
+            if locate.crosses(g_ceiling, gc, 1):
+                th = locate.root(
+                    Q.altitude, ceiling, t, h, coef, 0.0, 1.0, g_ceiling, gc, p, tab, ytmp
+                )
+                if th < first:
+                    first = th
+                    which = 1
+            for j in range(nt):
+                trig_new[j] = event_quantity(trig_kind[j], t_new, ynew, p, *tab) - trig_target[j]
+                if locate.crosses(trig_g[j], trig_new[j], trig_dir[j]):
+                    th = locate.root(
+                        trig_kind[j],
+                        trig_target[j],
+                        t,
+                        h,
+                        coef,
+                        0.0,
+                        1.0,
+                        trig_g[j],
+                        trig_new[j],
+                        p,
+                        tab,
+                        ytmp,
+                    )
+                    if th < first:
+                        first = th
+                        which = 2 + j
+            if not entry_found and alt_new <= ei:
+                th = locate.root(
+                    Q.altitude, ei, t, h, coef, 0.0, 1.0, alt - ei, alt_new - ei, p, tab, ytmp
+                )
+                if th <= first:
+                    entry_found = True
+                    dopri.dense_eval(coef, th, ytmp)
+                    fs = flight_state(t + th * h, ytmp, p, *tab)
+                    summary[SM.entry_time] = t + th * h
+                    summary[SM.entry_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
+                    summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
+            theta_end = first if which >= 0 else 1.0
+            if which >= 0:
+                t_end = t + first * h
+                dopri.dense_eval(coef, first, yend)
+            else:
+                t_end = t_new
+                yend[:] = ynew
+            qb = locate.quantities(t_end, yend, p, tab)
+            val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
+            # the time above the load threshold, between root-found crossings
+            fa = val_a[0] - g_thr
+            fb = val_b[0] - g_thr
+            if fa > 0.0 and fb > 0.0:
+                above_time += t_end - t
+            elif (fa > 0.0) != (fb > 0.0):
+                tc = t + h * locate.root(
+                    locate.LOAD, g_thr, t, h, coef, 0.0, theta_end, fa, fb, p, tab, ytmp
+                )
+                above_time += (t_end - tc) if fb > 0.0 else (tc - t)
+            # a discrete local maximum at t is refined over the two steps around it
+            if have_prev:
+                for i in range(3):
+                    row = 3 if (i == 0 and out) else i
+                    # a local maximum near the running maximum (others cannot beat it)
+                    if (
+                        val_a[i] >= val_p[i]
+                        and val_a[i] >= val_b[i]
+                        and val_a[i] > 0.0
+                        and val_a[i] >= PEAK_BAND * best[row, 0]
+                    ):
+                        pk = locate.peak(
+                            t_prev, t, t_end, coef_prev, coef, h_prev, h, i, p, tab, ytmp
+                        )
+                        if pk[0] > best[row, 0]:
+                            best[row, 0] = pk[0]
+                            best[row, 1] = pk[1]
+                            best[row, 2] = pk[2]
+            record.take(best, val_b, t_end, qb[3], out)
+            if store:
+                n_rows, row_t, row_y, row_seg, step_t0, step_h, coefs = record.store(
+                    row_t,
+                    row_y,
+                    row_seg,
+                    step_t0,
+                    step_h,
+                    coefs,
+                    n_rows,
+                    t_end,
+                    yend,
+                    n_seg - 1,
+                    t,
+                    h,
+                    coef,
+                )
+            coef_prev[:, :] = coef
+            t_prev = t
+            h_prev = h
+            for i in range(3):
+                val_p[i] = val_a[i]
+                val_a[i] = val_b[i]
+            have_prev = True
+            t = t_end
+            y[:] = yend
+            alt = qb[3]
+            g_ground = gg
+            g_ceiling = gc
+            for j in range(nt):
+                trig_g[j] = trig_new[j]
+            k[0, :] = k[6]
+            h = (
+                rosenbrock.next_step(h, err, False)
+                if stepped_implicitly
+                else dopri.next_step(h, err, False)
+            )
+            finite = True
+            for i in range(N_STATE):
+                finite = finite and math.isfinite(y[i])
+            if not finite:
+                status = STATUS.failed
+                record.log(events, summary, t, alt, EK.failed, ph, -1)
+            elif which == 0:
+                status = STATUS.landed
+                record.log(events, summary, t, alt, EK.ground, ph, -1)
+            elif which == 1:
+                status = STATUS.skipped_out
+                record.log(events, summary, t, alt, EK.ceiling, ph, -1)
+            elif which >= 2:
+                record.log(events, summary, t, alt, EK.trigger, ph, which - 2)
+                phase_done = True
+            elif t >= t_limit:
+                status = STATUS.time_limit
+                record.log(events, summary, t, alt, EK.time_limit, ph, -1)
+            elif steps >= max_steps:
+                status = STATUS.step_limit
+                record.log(events, summary, t, alt, EK.step_limit, ph, -1)
+        bank = bank_angle(t, p)
+        chute_area = parachute_drag_area(t, p) if chuted else 0.0
+        if status != STATUS.running:
+            break
+    if status == STATUS.running:
+        status = STATUS.stopped
+    record.finish(
+        summary,
+        status,
+        t,
+        y,
+        p,
+        no_cd,
+        atm,
+        best,
+        above_time,
+        steps,
+        rejected,
+        rhs_calls,
+        guided_any,
+        gstate,
+    )
+    return (n_rows, row_t, row_y, row_seg, step_t0, step_h, coefs, n_seg, seg_params, seg_phase)

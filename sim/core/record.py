@@ -1,0 +1,108 @@
+"""What a flight records while the compiled engine flies it: the event log, the running
+maxima and the final summary, and the stored steps of a trajectory (compiled)."""
+
+import math
+
+import numpy as np
+
+from sim.core.dynamics import flight_state
+from sim.core.layout import EV, GS, SM, S
+from sim.models._jit import njit
+
+
+@njit
+def log(events, summary, t, alt, kind, phase, trigger):
+    """Append an entry to the event log (while there is room)."""
+    n = int(summary[SM.n_events])
+    if n < events.shape[0]:
+        events[n, EV.time] = t
+        events[n, EV.altitude] = alt
+        events[n, EV.kind] = kind
+        events[n, EV.phase] = phase
+        events[n, EV.trigger] = trigger
+        summary[SM.n_events] = n + 1
+
+
+@njit
+def grow(a, n):
+    """The array, or a copy with room for at least n rows."""
+    if n <= a.shape[0]:
+        return a
+    b = np.empty((max(2 * a.shape[0], n),) + a.shape[1:], a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit
+def take(best, values, t, alt, out):
+    """Running maxima (rows: load, heat flux, dynamic pressure, eyeballs-out load)."""
+    for i in range(3):
+        row = 3 if (i == 0 and out) else i
+        if values[i] > best[row, 0]:
+            best[row, 0] = values[i]
+            best[row, 1] = t
+            best[row, 2] = alt
+
+
+@njit
+def store(row_t, row_y, row_seg, step_t0, step_h, coefs, n, t, y, seg, t0, h, coef):
+    """Append a stored row, growing the arrays when full."""
+    if n >= row_t.shape[0]:
+        row_t = grow(row_t, n + 1)
+        row_y = grow(row_y, n + 1)
+        row_seg = grow(row_seg, n + 1)
+        step_t0 = grow(step_t0, n + 1)
+        step_h = grow(step_h, n + 1)
+        coefs = grow(coefs, n + 1)
+    row_t[n] = t
+    row_y[n] = y
+    row_seg[n] = seg
+    step_t0[n] = t0
+    step_h[n] = h
+    coefs[n] = coef
+    return n + 1, row_t, row_y, row_seg, step_t0, step_h, coefs
+
+
+@njit
+def finish(
+    summary,
+    status,
+    t,
+    y,
+    p,
+    no_cd,
+    atm,
+    best,
+    above_time,
+    steps,
+    rejected,
+    rhs_calls,
+    guided_any,
+    gstate,
+):
+    """Write the final summary of a flight."""
+    fs = flight_state(t, y, p, no_cd, no_cd, *atm)
+    summary[SM.status] = status
+    summary[SM.t_end] = t
+    summary[SM.peak_g] = best[0, 0]
+    summary[SM.peak_g_time] = best[0, 1]
+    summary[SM.peak_g_altitude] = best[0, 2]
+    summary[SM.peak_g_eyeballs_out] = best[3, 0]
+    summary[SM.time_above_g] = above_time
+    summary[SM.peak_heat_flux] = best[1, 0]
+    summary[SM.peak_dynamic_pressure] = best[2, 0]
+    summary[SM.heat_load] = y[S.heat_load]
+    summary[SM.final_speed] = fs.speed
+    summary[SM.final_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
+    summary[SM.final_lon] = math.atan2(y[S.y], y[S.x])
+    summary[SM.final_altitude] = fs.alt
+    summary[SM.final_mass] = y[S.mass]
+    summary[SM.steps] = steps
+    summary[SM.rejected] = rejected
+    summary[SM.rhs_calls] = rhs_calls
+    if guided_any:
+        summary[SM.guidance_cycles] = gstate[GS.cycles]
+        summary[SM.guidance_reversals] = gstate[GS.reversals]
+        summary[SM.guidance_downrange] = gstate[GS.downrange]
+        summary[SM.guidance_crossrange] = gstate[GS.crossrange]
+        summary[SM.guidance_predictions] = gstate[GS.predictions]
