@@ -21,6 +21,7 @@ _TRIGGERS = {
     "time_s": ("time", 1.0, "s", 0.0),
     "phase_time_s": ("phase_time", 1.0, "s", 0.0),
     "speed_m_s": ("speed", 1.0, "m s^-1", 0.0),
+    "delta_v_m_s": ("delta_v", 1.0, "m s^-1", 0.0),
 }
 _DIRECTIONS = {"falling": -1, "rising": 1, "either": 0}
 
@@ -38,6 +39,7 @@ _GUIDED_KEYS = {
     "tolerance_m": ("tolerance", 1.0, "m", {"gt": 0.0}),
     "density_filter_gain": ("density_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
     "predictor_step_s": ("predictor_step", 1.0, "s", {"gt": 0.0}),
+    "predictor_rtol": ("predictor_rtol", 1.0, "-", {"gt": 0.0, "lt": 1e-2}),
 }
 
 
@@ -103,7 +105,7 @@ def _triggers(b, t, index):
         value = tt.number(key, unit, ge=lower)
         if quantity == "phase_time" and value <= 0:
             raise tt.error(key, f"a number > 0 [s], not {value:g}")
-        growing = quantity in ("time", "phase_time", "heat_load")
+        growing = quantity in ("time", "phase_time", "heat_load", "delta_v")
         direction = tt.string(
             "direction",
             required=False,

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_STATE
-from sim.models._jit import njit
+from sim.models._jit import njit, njit_inline
 
 # Butcher tableau (Dormand and Prince 1980)
 C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
@@ -36,12 +36,19 @@ D1, D3 = -12715105075.0 / 11282082432.0, 87487479700.0 / 32700410799.0
 D4, D5 = -10690763975.0 / 1880347072.0, 701980252875.0 / 199316789632.0
 D6, D7 = -1453857185.0 / 822651844.0, 69997945.0 / 29380423.0
 
+#: Absolute tolerance of each state component per unit of the relative tolerance: 1 mm,
+#: 1 um/s, 1 J m^-2 and 10 mg at rtol 1e-8 (every integrator of the package).
+ATOL_PER_RTOL = np.array([1e5, 1e5, 1e5, 1e2, 1e2, 1e2, 1e8, 1e3])
+
 SAFETY = 0.9
 MIN_FACTOR = 0.2
 MAX_FACTOR = 10.0
 
-#: Rows of the dense-output coefficients of one step.
-N_DENSE = 5
+
+@njit
+def absolute_tolerances(rtol: float) -> np.ndarray:
+    """Absolute tolerances of the state components [SI] for a relative tolerance."""
+    return ATOL_PER_RTOL * rtol
 
 
 @njit
@@ -76,7 +83,7 @@ def step(t, y, h, k, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, ynew, 
     rhs_into(t + h, ynew, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[6])
 
 
-@njit
+@njit_inline
 def error_norm(y, ynew, h, k, rtol, atol):
     """The RMS of the local error estimate scaled by atol + rtol max(|y|, |ynew|)."""
     s = 0.0
@@ -89,7 +96,7 @@ def error_norm(y, ynew, h, k, rtol, atol):
     return math.sqrt(s / N_STATE)
 
 
-@njit
+@njit_inline
 def stiffness(y, ynew, h, k, ysti, rtol, atol):
     """H times the estimated dominant eigenvalue of the Jacobian along the last step
     (Hairer and Wanner's stiffness test of DOPRI5): values above 3.25, outside the method's
@@ -106,7 +113,7 @@ def stiffness(y, ynew, h, k, ysti, rtol, atol):
     return h * math.sqrt(num / den)
 
 
-@njit
+@njit_inline
 def next_step(h, err, rejected):
     """The next step size after a step with error ``err`` (<= 1 accepted)."""
     if err == 0.0:
@@ -120,7 +127,7 @@ def next_step(h, err, rejected):
     return h * factor
 
 
-@njit
+@njit_inline
 def dense_coefficients(y, ynew, h, k, out):
     """The coefficients ``out[5, n]`` of the step's continuous extension."""
     for i in range(N_STATE):
@@ -135,7 +142,7 @@ def dense_coefficients(y, ynew, h, k, out):
         )
 
 
-@njit
+@njit_inline
 def dense_eval(coef, theta, out):
     """The state at the fraction ``theta`` of a step from its dense coefficients."""
     th1 = 1.0 - theta

@@ -27,7 +27,7 @@ import numpy as np
 from sim.core.dynamics import flight_state, wrap_angle
 from sim.core.layout import BANK, GH, GS, G, P
 from sim.core.predictor import PredictorSettings, propagate, range_errors
-from sim.models._jit import njit
+from sim.models._jit import njit, njit_inline
 from sim.models.earth import geodetic_to_ecef
 
 #: Radius of the sphere the guidance measures ranges on [m].
@@ -67,7 +67,13 @@ def _predict(t, y, magnitude, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho
     pg[P.bank0] = bank
     pg[P.bank_t0] = t
     settings = PredictorSettings(
-        gp[G.final_altitude], t + 4000.0, gp[G.predictor_step], 10.0, 120e3, 200e3
+        gp[G.final_altitude],
+        t + 4000.0,
+        gp[G.predictor_step],
+        10.0,
+        120e3,
+        200e3,
+        gp[G.predictor_rtol],
     )
     gs[GS.predictions] += 1.0
     t_end, y_end, reason = propagate(
@@ -114,7 +120,7 @@ def _solve_magnitude(t, y, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, a
     return best_z, best_c
 
 
-@njit
+@njit_inline
 def _target_crossrange(y, target):
     """Distance of the target from the great circle along the current Earth-relative
     velocity [m] (sphere), positive: target to the right."""
@@ -129,7 +135,7 @@ def _target_crossrange(y, target):
     return -math.asin(min(max(d, -1.0), 1.0)) * GUIDANCE_RADIUS
 
 
-@njit
+@njit_inline
 def _record(t, z, c, reversal, gs, hist):
     gs[GS.downrange] = z
     gs[GS.crossrange] = c

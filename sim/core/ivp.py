@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from sim.core import dopri
 from sim.core.dynamics import bank_angle, parachute_drag_area, rhs
 from sim.core.events import event_quantity
 from sim.core.guidance import guidance_cycle, guidance_start
@@ -30,7 +31,6 @@ from sim.core.layout import (
     PH,
     PHASE_TIME,
     ST,
-    STATE,
     STATUS,
     TR,
     G,
@@ -42,23 +42,11 @@ from sim.core.layout import (
 from sim.core.pack import PhaseModel, Tables
 from sim.core.program import FlownProgram, FlownSegment, Program
 
-#: Absolute tolerance of each state component per unit of rtol: 1 mm, 1 um/s, 1 J/m^2 and
-#: 10 mg at rtol 1e-8.
-_ATOL_PER_RTOL = {
-    "x": 1e5,
-    "y": 1e5,
-    "z": 1e5,
-    "vx": 1e2,
-    "vy": 1e2,
-    "vz": 1e2,
-    "heat_load": 1e8,
-    "mass": 1e3,
-}
-
 
 def absolute_tolerances(rtol: float) -> np.ndarray:
-    """Absolute tolerances of the state components [SI] for a relative tolerance."""
-    return rtol * np.array([_ATOL_PER_RTOL[name] for name in STATE.names])
+    """Absolute tolerances of the state components [SI] for a relative tolerance (the
+    engine's, :data:`sim.core.dopri.ATOL_PER_RTOL`)."""
+    return dopri.ATOL_PER_RTOL * rtol
 
 
 class IvpEvent:

@@ -274,7 +274,8 @@ GUIDE = Layout(
         ("stop_speed", "m s^-1", "below it the command is frozen"),
         ("tolerance", "m", "downrange tolerance of the corrector"),
         ("filter_gain", "-", "drag-ratio filter gain per cycle"),
-        ("predictor_step", "s", "predictor step in the atmosphere"),
+        ("predictor_step", "s", "fixed RK4 predictor step in the atmosphere; 0: adaptive"),
+        ("predictor_rtol", "-", "relative tolerance of the adaptive predictor"),
         ("cd_offset", "-", "first row of the model vehicle's drag table"),
         ("cd_count", "-", "rows of the model vehicle's drag table (0: constant cd)"),
     ],
@@ -340,6 +341,7 @@ STATUSES = Layout(
         ("failed", "-", "the integrator failed (step size underflow, non-finite state)"),
         ("stopped", "-", "the last phase ended on one of its own triggers"),
         ("step_limit", "-", "reached the accepted-step limit"),
+        ("storage_full", "-", "the arrays for the stored steps were full (fly again with more)"),
     ],
 )
 
@@ -401,6 +403,8 @@ SUMMARY = Layout(
         ("guidance_crossrange", "m", "last predicted crossrange error"),
         ("guidance_predictions", "-", "predictions flown by the guidance"),
         ("final_mass", "kg", ""),
+        ("stored_rows", "-", "rows of the stored steps in use"),
+        ("stored_segments", "-", "stored segments in use"),
     ],
 )
 
@@ -417,3 +421,27 @@ STATUS = STATUSES.index
 EK = EVENT_KINDS.index
 CONTROL = CONTROLS.index
 INIT_KIND = INIT_KINDS.index
+
+
+#: A stored step of a trajectory: its time, its segment, the step it ends (start and
+#: size: the interpolant's domain) and the state there, then the step's dense-output
+#: coefficients (N_DENSE rows of the state).
+N_DENSE = 5
+STORED = Layout(
+    "stored",
+    [
+        ("t", "s", "time of the row"),
+        ("segment", "-", "index of the stored segment"),
+        ("step_t0", "s", "start of the step that ends here (the row starting a segment: itself)"),
+        ("step_h", "s", "size of that step (0: the row starting a segment)"),
+        *[(f"y_{name}", unit, f"state: {text}") for name, unit, text in STATE.slots],
+        *[
+            (f"coef_{k}_{name}", unit, "dense-output coefficient")
+            for k in range(N_DENSE)
+            for name, unit, _ in STATE.slots
+        ],
+    ],
+)
+R = STORED.index
+#: Columns of a stored segment: its physics row, then its phase.
+SEGMENT_SIZE = N_PARAMS + 1

@@ -10,7 +10,7 @@ import math
 from sim.core import dopri
 from sim.core.dynamics import flight_state
 from sim.core.events import event_quantity
-from sim.models._jit import njit
+from sim.models._jit import njit, njit_inline
 from sim.models.constants import G0
 
 #: Pseudo event quantity: the sensed load [g0] (threshold crossings).
@@ -30,7 +30,7 @@ def quantities(t, y, p, tab):
     return g, fs.heat_flux, fs.qbar, fs.alt
 
 
-@njit
+@njit_inline
 def crosses(g0, g1, direction):
     """True when g goes through zero from g0 to g1 in the given direction (-1 falling, +1
     rising, 0 either)."""
@@ -41,7 +41,7 @@ def crosses(g0, g1, direction):
     return (g0 > 0.0 and g1 <= 0.0) or (g0 < 0.0 and g1 >= 0.0)
 
 
-@njit
+@njit_inline
 def _value(kind, target, t, y, p, tab):
     if kind == LOAD:
         return quantities(t, y, p, tab)[0] - target
@@ -79,7 +79,7 @@ def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp):
     return b
 
 
-@njit
+@njit_inline
 def _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp):
     if x <= tb:
         dopri.dense_eval(coef_ab, (x - ta) / h_ab, ytmp)

@@ -17,8 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
-from sim.core.layout import N_STATE, S
+from sim.core.layout import N_DENSE, N_STATE, Q, S
 from sim.models._jit import njit
 from sim.models.earth import ecef_to_geodetic
 
@@ -28,14 +29,20 @@ STOP_TIME = 2  #: reached the time limit
 
 
 class PredictorSettings(NamedTuple):
-    """Where a prediction stops and the steps it takes (SI)."""
+    """Where a prediction stops and the steps it takes (SI).
+
+    With ``step`` > 0 the prediction is a fixed-step RK4 (``step`` below
+    ``coast_altitude``, ``coast_step`` above); with ``step`` = 0 it is the adaptive
+    Dormand-Prince 5(4) of the engine at relative tolerance ``rtol``.
+    """
 
     stop_altitude: float  #: stop when the altitude falls to this [m]
     t_max: float  #: stop at this time [s]
-    step: float  #: RK4 step below ``coast_altitude`` [s]
+    step: float  #: RK4 step below ``coast_altitude`` [s]; 0: adaptive
     coast_step: float  #: RK4 step above ``coast_altitude`` [s]
     coast_altitude: float  #: [m]
     ceiling: float  #: stop (skip-out) when the altitude rises above this [m]
+    rtol: float = 1e-7  #: relative tolerance of the adaptive predictor [-]
 
 
 @njit
@@ -81,6 +88,10 @@ def propagate(
     reason : int
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
+    if settings.step <= 0.0:
+        return _propagate_adaptive(
+            t, y0, p, (cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp), settings
+        )
     stop_altitude = settings.stop_altitude
     t_max = settings.t_max
     ceiling = settings.ceiling
@@ -143,6 +154,60 @@ def propagate(
             y[i] = yn[i]
         t += step
         h_prev = h
+    return t, y, STOP_TIME
+
+
+@njit
+def _propagate_adaptive(t, y0, p, tab, settings):
+    """:func:`propagate` with Dormand-Prince 5(4) steps; the stop altitude located on the
+    last step's interpolant."""
+    rtol = settings.rtol
+    atol = dopri.absolute_tolerances(rtol)
+    y = y0.copy()
+    k = np.empty((7, N_STATE))
+    ynew = np.empty(N_STATE)
+    tmp = np.empty(N_STATE)
+    coef = np.empty((N_DENSE, N_STATE))
+    alt = _altitude(y)
+    if alt <= settings.stop_altitude:
+        return t, y, STOP_ALTITUDE
+    rhs_into(t, y, p, *tab, k[0])
+    h = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, 1e4, tmp, ynew)
+    while t < settings.t_max:
+        h = min(h, settings.t_max - t)
+        dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+        err = dopri.error_norm(y, ynew, h, k, rtol, atol)
+        if not err <= 1.0:
+            h = dopri.next_step(h, err, True)
+            if h < 1e-9:
+                break
+            continue
+        alt_new = _altitude(ynew)
+        if alt_new <= settings.stop_altitude:
+            dopri.dense_coefficients(y, ynew, h, k, coef)
+            theta = locate.root(
+                Q.altitude,
+                settings.stop_altitude,
+                t,
+                h,
+                coef,
+                0.0,
+                1.0,
+                alt - settings.stop_altitude,
+                alt_new - settings.stop_altitude,
+                p,
+                tab,
+                tmp,
+            )
+            dopri.dense_eval(coef, theta, ynew)
+            return t + theta * h, ynew, STOP_ALTITUDE
+        if alt_new > settings.ceiling:
+            return t + h, ynew.copy(), STOP_CEILING
+        t += h
+        y[:] = ynew
+        k[0, :] = k[6]
+        alt = alt_new
+        h = dopri.next_step(h, err, False)
     return t, y, STOP_TIME
 
 

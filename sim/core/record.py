@@ -3,14 +3,12 @@ maxima and the final summary, and the stored steps of a trajectory (compiled).""
 
 import math
 
-import numpy as np
-
 from sim.core.dynamics import flight_state
-from sim.core.layout import EV, GS, SM, S
-from sim.models._jit import njit
+from sim.core.layout import EV, GS, N_DENSE, N_PARAMS, N_STATE, SM, R, S
+from sim.models._jit import njit, njit_inline
 
 
-@njit
+@njit_inline
 def log(events, summary, t, alt, kind, phase, trigger):
     """Append an entry to the event log (while there is room)."""
     n = int(summary[SM.n_events])
@@ -23,17 +21,7 @@ def log(events, summary, t, alt, kind, phase, trigger):
         summary[SM.n_events] = n + 1
 
 
-@njit
-def grow(a, n):
-    """The array, or a copy with room for at least n rows."""
-    if n <= a.shape[0]:
-        return a
-    b = np.empty((max(2 * a.shape[0], n),) + a.shape[1:], a.dtype)
-    b[: a.shape[0]] = a
-    return b
-
-
-@njit
+@njit_inline
 def take(best, values, t, alt, out):
     """Running maxima (rows: load, heat flux, dynamic pressure, eyeballs-out load)."""
     for i in range(3):
@@ -44,23 +32,27 @@ def take(best, values, t, alt, out):
             best[row, 2] = alt
 
 
-@njit
-def store(row_t, row_y, row_seg, step_t0, step_h, coefs, n, t, y, seg, t0, h, coef):
-    """Append a stored row, growing the arrays when full."""
-    if n >= row_t.shape[0]:
-        row_t = grow(row_t, n + 1)
-        row_y = grow(row_y, n + 1)
-        row_seg = grow(row_seg, n + 1)
-        step_t0 = grow(step_t0, n + 1)
-        step_h = grow(step_h, n + 1)
-        coefs = grow(coefs, n + 1)
-    row_t[n] = t
-    row_y[n] = y
-    row_seg[n] = seg
-    step_t0[n] = t0
-    step_h[n] = h
-    coefs[n] = coef
-    return n + 1, row_t, row_y, row_seg, step_t0, step_h, coefs
+@njit_inline
+def store_row(rows, n, t, segment, t0, h, y, coef):
+    """Write stored row n (layout :data:`sim.core.layout.STORED`)."""
+    row = rows[n]
+    row[R.t] = t
+    row[R.segment] = segment
+    row[R.step_t0] = t0
+    row[R.step_h] = h
+    for i in range(N_STATE):
+        row[R.y_x + i] = y[i]
+    for k in range(N_DENSE):
+        for i in range(N_STATE):
+            row[R.coef_0_x + k * N_STATE + i] = coef[k, i]
+
+
+@njit_inline
+def store_segment(segments, n, p, phase):
+    """Write stored segment n: its physics row and its phase."""
+    for i in range(N_PARAMS):
+        segments[n, i] = p[i]
+    segments[n, N_PARAMS] = phase
 
 
 @njit

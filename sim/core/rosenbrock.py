@@ -20,7 +20,7 @@ import math
 
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_STATE, S
-from sim.models._jit import njit
+from sim.models._jit import njit, njit_inline
 
 GAM = 0.5
 A21 = 2.0
@@ -64,7 +64,7 @@ def _lu(a, piv):
     return True
 
 
-@njit
+@njit_inline
 def _solve(lu, piv, b):
     """Solve in place with the factors of :func:`_lu`."""
     n = lu.shape[0]
@@ -143,7 +143,7 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
     return math.sqrt(s / n), n + 2
 
 
-@njit
+@njit_inline
 def next_step(h, err, rejected):
     """The next step size after a step with error ``err`` (<= 1 accepted)."""
     if err == 0.0:
@@ -159,7 +159,7 @@ def next_step(h, err, rejected):
     return h * factor
 
 
-@njit
+@njit_inline
 def hermite_coefficients(y, ynew, h, f0, f1, out):
     """Dense-output coefficients (the form of :func:`sim.core.dopri.dense_eval`) of the
     cubic Hermite interpolant through (y, f0) and (ynew, f1)."""

@@ -8,8 +8,26 @@ from numba import prange as _prange
 
 from sim.core import dopri
 from sim.core.engine import fly
-from sim.core.layout import EVENT, GHISTORY, GSTATE, MAX_EVENTS, PH, SM, SUMMARY
+from sim.core.layout import (
+    EVENT,
+    GHISTORY,
+    GSTATE,
+    MAX_EVENTS,
+    N_DENSE,
+    N_PARAMS,
+    N_STATE,
+    PH,
+    SEGMENT_SIZE,
+    SM,
+    ST,
+    STATUS,
+    STORED,
+    SUMMARY,
+    R,
+)
 from sim.models._jit import parallel_njit
+
+_STORED_SIZE = STORED.size
 
 
 @parallel_njit
@@ -34,9 +52,11 @@ def fly_batch(
     gstate,
     ghist,
 ):
-    """:func:`fly` for a stack of programs of one shape (a leading run axis on every
-    array), in parallel on all cores; each run keeps its summary, event log, guidance
-    state and history rows, nothing else."""
+    """:func:`~sim.core.engine.fly` for a stack of programs of one shape (a leading run
+    axis on every array), in parallel on all cores; each run keeps its summary, event
+    log, guidance state and history rows, nothing else."""
+    no_rows = np.zeros((0, _STORED_SIZE))
+    no_segments = np.zeros((0, SEGMENT_SIZE))
     for r in _prange(init.shape[0]):
         fly(
             init[r],
@@ -58,6 +78,8 @@ def fly_batch(
             events[r],
             gstate[r],
             ghist[r],
+            no_rows,
+            no_segments,
         )
 
 
@@ -73,7 +95,7 @@ def new_outputs(n_runs: int | None, history_rows: int) -> tuple:
     )
 
 
-def fly_program(program: Any, history_rows: int = 0) -> Any:
+def fly_program(program: Any, history_rows: int = 0, capacity: int = 4096) -> Any:
     """Fly one :class:`~sim.core.program.Program` with the compiled engine.
 
     Returns
@@ -83,29 +105,42 @@ def fly_program(program: Any, history_rows: int = 0) -> Any:
     """
     from sim.core.program import FlownProgram, FlownSegment
 
-    summary, events, gstate, ghist = new_outputs(None, history_rows)
     engine: Any = fly
-    out = engine(*program.arrays(), summary, events, gstate, ghist)
-    n_rows, row_t, row_y, row_seg, step_t0, step_h, coefs, n_seg, seg_params, seg_phase = out
-    segments = []
+    store = program.settings[ST.store] != 0.0
+    while True:
+        summary, events, gstate, ghist = new_outputs(None, history_rows)
+        rows = np.zeros((capacity if store else 0, STORED.size))
+        segments = np.zeros((max(capacity // 8, 64) if store else 0, SEGMENT_SIZE))
+        engine(*program.arrays(), summary, events, gstate, ghist, rows, segments)
+        if int(summary[SM.status]) != STATUS.storage_full:
+            break
+        capacity *= 4
+    n_rows = int(summary[SM.stored_rows])
+    n_seg = int(summary[SM.stored_segments])
+    rows = rows[:n_rows]
+    out = []
     if n_rows:
-        bounds = np.searchsorted(row_seg[:n_rows], np.arange(n_seg + 1))
+        seg_of = rows[:, R.segment].astype(np.int64)
+        bounds = np.searchsorted(seg_of, np.arange(n_seg + 1))
+        coefs = rows[:, R.coef_0_x : R.coef_0_x + N_DENSE * N_STATE].reshape(-1, N_DENSE, N_STATE)
         for s in range(n_seg):
             a, b = bounds[s], bounds[s + 1]
-            ph = int(seg_phase[s])
+            ph = int(segments[s, N_PARAMS])
             off = int(program.info[ph, PH.cd_offset])
             end = off + int(program.info[ph, PH.cd_count])
             dense = (
-                dopri.StepInterpolant(step_t0[a + 1 : b], step_h[a + 1 : b], coefs[a + 1 : b])
+                dopri.StepInterpolant(
+                    rows[a + 1 : b, R.step_t0], rows[a + 1 : b, R.step_h], coefs[a + 1 : b]
+                )
                 if b - a > 1
                 else None
             )
-            segments.append(
+            out.append(
                 FlownSegment(
                     ph,
-                    row_t[a:b].copy(),
-                    row_y[a:b].copy(),
-                    seg_params[s].copy(),
+                    rows[a:b, R.t].copy(),
+                    rows[a:b, R.y_x : R.y_x + N_STATE].copy(),
+                    segments[s, :N_PARAMS].copy(),
                     program.cd_mach[off:end],
                     program.cd_values[off:end],
                     dense,
@@ -116,8 +151,17 @@ def fly_program(program: Any, history_rows: int = 0) -> Any:
         program,
         int(summary[SM.status]),
         events[:n_events].copy(),
-        tuple(segments),
+        tuple(out),
         gstate,
         ghist,
         summary,
     )
+
+
+def fly_alone(arrays: tuple, history_rows: int = 0) -> tuple:
+    """Fly one program's arrays alone, keeping what a batch keeps: (summary, events,
+    gstate, ghist)."""
+    engine: Any = fly
+    outs = new_outputs(None, history_rows)
+    engine(*arrays, *outs, np.zeros((0, STORED.size)), np.zeros((0, SEGMENT_SIZE)))
+    return outs

@@ -105,7 +105,11 @@ class GuidedBank:
     density_filter_gain : float
         Gain of the drag-ratio filter per cycle [-]; 0 turns the estimator off.
     predictor_step : float
-        Predictor step in the atmosphere [s] (10 s above 120 km).
+        0 (the default): the predictor is the engine's adaptive Dormand-Prince 5(4) at
+        ``predictor_rtol``; > 0: a fixed-step RK4 with this step in the atmosphere [s]
+        (10 s above 120 km), as before the compiled engine.
+    predictor_rtol : float
+        Relative tolerance of the adaptive predictor [-].
     model_vehicle, model_atmosphere : optional
         The guidance's own model (what the flight computer believes). None for the vehicle
         uses the flight's vehicle; None for both uses the flight's models, so that the
@@ -128,7 +132,8 @@ class GuidedBank:
     stop_speed: float = 1000.0
     tolerance: float = 200.0
     density_filter_gain: float = 0.3
-    predictor_step: float = 1.0
+    predictor_step: float = 0.0
+    predictor_rtol: float = 1e-6
     model_vehicle: Vehicle | None = None
     model_atmosphere: Atmosphere | None = None
 
@@ -158,6 +163,7 @@ class GuidedBank:
             "tolerance": self.tolerance,
             "filter_gain": self.density_filter_gain,
             "predictor_step": self.predictor_step,
+            "predictor_rtol": self.predictor_rtol,
         }
         vehicle = self.model_vehicle
         atmosphere = self.model_atmosphere

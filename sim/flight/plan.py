@@ -9,12 +9,14 @@ the :class:`FlightPlan` so that variants of a flight can reuse it.
 import dataclasses
 from collections.abc import Sequence
 
+from sim.core.program import Program, orbit_init, state_init
 from sim.flight.control import ConstantBank
 from sim.flight.initial import BurnSpec, OrbitSpec, State, impulsive_burn
-from sim.flight.simulate import Phase
+from sim.flight.simulate import Phase, default_ceiling, flight_program
 from sim.flight.targeting import DeorbitProblem, DeorbitSolution, solve_deorbit
 from sim.flight.triggers import Trigger
-from sim.models.earth import EarthModel
+from sim.models.atmosphere import Atmosphere
+from sim.models.earth import EarthModel, greenwich_sidereal_angle
 from sim.models.vehicle import Engine
 
 
@@ -31,6 +33,8 @@ class FlightPlan:
         As flown: a finite burn is a ``"deorbit burn"`` phase before the given phases.
     orbit : OrbitSpec or None
         The orbit of an orbit start, with its burn point set.
+    burn : BurnSpec or None
+        The deorbit burn of an orbit start.
     solution : DeorbitSolution or None
         What deorbit targeting found (None when no targeting was asked for).
     problem : DeorbitProblem or None
@@ -40,6 +44,7 @@ class FlightPlan:
     initial: State
     phases: tuple
     orbit: OrbitSpec | None = None
+    burn: BurnSpec | None = None
     solution: DeorbitSolution | None = None
     problem: DeorbitProblem | None = None
 
@@ -68,7 +73,8 @@ def plan_flight(
     problem : DeorbitProblem, optional
         Deorbit targeting to solve (unless ``solution`` is given).
     solution : DeorbitSolution, optional
-        A solution to reuse instead of solving ``problem`` again.
+        A solution to reuse instead of solving ``problem`` again: its burn point (the
+        argument of latitude and the node) is flown on the given orbit.
 
     Returns
     -------
@@ -86,9 +92,13 @@ def plan_flight(
         raise ValueError("plan_flight needs an initial state, or an orbit and a burn")
     if problem is not None:
         solution = solution if solution is not None else solve_deorbit(problem)
-        orbit = solution.orbit
+        orbit = dataclasses.replace(
+            orbit,
+            raan=solution.orbit.raan,
+            argument_of_latitude=solution.orbit.argument_of_latitude,
+        )
     state, flown = _flight_from_orbit(orbit, burn, phases, earth)
-    return FlightPlan(state, flown, orbit, solution, problem)
+    return FlightPlan(state, flown, orbit, burn, solution, problem)
 
 
 def _flight_from_orbit(orbit, burn, phases, earth):
@@ -98,12 +108,62 @@ def _flight_from_orbit(orbit, burn, phases, earth):
         return impulsive_burn(state, burn.delta_v, burn.pitch, burn.yaw, earth), phases
     first = phases[0]
     engine = Engine(burn.thrust, burn.specific_impulse, burn.pitch, burn.yaw)
-    duration = engine.burn_time(first.vehicle.mass, burn.delta_v)
+    # The burn ends when it has delivered its delta-v: the rocket equation's duration, but
+    # a trigger linear in the delta-v (a dispersed burn is a dispersed number).
     burning = Phase(
         "deorbit burn",
         dataclasses.replace(first.vehicle, engine=engine),
         ConstantBank(0.0),
-        (Trigger("phase_time", duration),),
+        (Trigger("delta_v", burn.delta_v),),
         first.attitude,
     )
     return state, (burning, *phases)
+
+
+def plan_program(
+    flight_plan: FlightPlan,
+    *,
+    atmosphere: Atmosphere | None,
+    earth: EarthModel,
+    ground_altitude: float = 0.0,
+    ceiling_altitude: float | None = None,
+    max_time: float = 20000.0,
+    rtol: float = 1e-8,
+    store: bool = True,
+) -> Program:
+    """The flight program of a plan (see :func:`sim.flight.simulate.simulate` for the
+    settings). An orbit start is packed as its orbital elements and its impulsive burn, so
+    that variants of the orbit and the burn are variants of the program's numbers."""
+    fp = flight_plan
+    if ceiling_altitude is None:
+        ceiling_altitude = default_ceiling(fp.initial.position)
+    if fp.orbit is None:
+        init = state_init(fp.initial.position, fp.initial.velocity, float(fp.initial.time))
+    else:
+        o = fp.orbit
+        burn = fp.burn
+        assert o.raan is not None and o.argument_of_latitude is not None and burn is not None
+        impulsive = burn.kind == "impulsive"
+        init = orbit_init(
+            perigee_altitude=o.perigee_altitude,
+            apogee_altitude=o.apogee_altitude,
+            inclination=o.inclination,
+            raan=o.raan,
+            argument_of_perigee=o.argument_of_perigee,
+            argument_of_latitude=o.argument_of_latitude,
+            sidereal_angle=0.0 if o.epoch is None else greenwich_sidereal_angle(o.epoch),
+            burn_delta_v=burn.delta_v if impulsive else 0.0,
+            burn_pitch=burn.pitch if impulsive else 0.0,
+            burn_yaw=burn.yaw if impulsive else 0.0,
+        )
+    return flight_program(
+        init,
+        fp.phases,
+        atmosphere=atmosphere,
+        earth=earth,
+        ground_altitude=ground_altitude,
+        ceiling_altitude=ceiling_altitude,
+        max_time=max_time,
+        rtol=rtol,
+        store=store,
+    )

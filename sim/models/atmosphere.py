@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.models._jit import njit_inline
+from sim.models._jit import njit, njit_inline
 from sim.models.constants import GAMMA_AIR, R_AIR, RHO0_STD
 from sim.models.ussa76 import ussa76
 
@@ -31,7 +31,7 @@ _MAX_EXPONENT = 60.0
 _EMPTY = np.zeros(0)
 
 
-@njit_inline
+@njit
 def atmosphere_properties(
     kind: int,
     alt: float,
@@ -95,7 +95,7 @@ def exponential_density(alt: float, rho0: float, scale_height: float) -> float:
     return rho0 * math.exp(min(-alt / scale_height, _MAX_EXPONENT))
 
 
-@njit_inline
+@njit
 def atmosphere_density(
     kind: int,
     alt: float,

@@ -64,7 +64,7 @@ import math
 
 import numpy as np
 
-from sim.models._jit import njit_inline
+from sim.models._jit import njit
 
 # --- defining constants of the standard (NOAA-S/T 76-1562, Part 1, Tables 2 and 3) ---
 R_STAR = 8314.32  #: universal gas constant [J kmol^-1 K^-1]
@@ -156,7 +156,7 @@ _TAB_Z, _TAB_LNRHO, _TAB_M = _load_table()
 H_TOP = (_TAB_Z[-1] - _TAB_Z[-2]) / (_TAB_LNRHO[-2] - _TAB_LNRHO[-1])
 
 
-@njit_inline
+@njit
 def kinetic_temperature_above_86km(alt_m: float) -> float:
     """Kinetic temperature of the standard above 86 km, in closed form.
 
@@ -182,7 +182,7 @@ def kinetic_temperature_above_86km(alt_m: float) -> float:
     return _T_INF - (_T_INF - _T10) * math.exp(-_LAMBDA * xi)
 
 
-@njit_inline
+@njit
 def ussa76(alt_m: float) -> tuple[float, float, float]:
     """Return (density [kg m^-3], temperature [K], speed of sound [m s^-1]) at alt_m [m].
 
