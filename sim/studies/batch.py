@@ -21,6 +21,7 @@ guidance's model as well, and the burn is re-planned for each variant).
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -191,6 +192,7 @@ class VariantPacker:
         except ScenarioError:
             self._groups[key] = None
             return None
+        assert self.base_plan is not None
         group = _Group(scenario, self.base_plan, program.arrays(), {}, {}, program.shape_key())
         self._groups[key] = group
         return group
@@ -268,7 +270,8 @@ def fly_variants(
     summary, events, gstate, ghist = new_outputs(n, history_rows)
     for idx, arrays in packer.pack(variants):
         s, e, g, h = new_outputs(len(idx), history_rows)
-        fly_batch(*arrays, s, e, g, h)
+        engine: Any = fly_batch
+        engine(*arrays, s, e, g, h)
         summary[idx], events[idx], gstate[idx], ghist[idx] = s, e, g, h
     return BatchResult(summary, events, gstate, ghist)
 
