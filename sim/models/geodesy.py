@@ -1,7 +1,9 @@
 """Geodesics on the WGS-84 ellipsoid (post-processing, not compiled).
 
 Landing offsets, downrange and crossrange are geodesic distances on the ellipsoid (Karney's
-algorithm, by ``geographiclib``), not path lengths at altitude.
+algorithm, by ``geographiclib``), not path lengths at altitude. The ``*_many`` functions
+are their vectorised versions over numpy arrays (the same algorithm, by pyproj, imported on
+first use: the ``studies`` extra), for Monte Carlo footprints.
 
 References
 ----------
@@ -10,7 +12,12 @@ Baselga, S. and Martinez-Llario, J. C. (2018), *Intersection and point-to-line s
 for geodesics on the ellipsoid*, Stud. Geophys. Geod. 62, 353-363.
 """
 
+import functools
 import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 
 def _geod():
@@ -76,3 +83,177 @@ def along_cross_track(
         if abs(step) < 1e-4:
             break
     return s, cross
+
+
+# ---------------------------------------------------------------------------------------
+# Vectorised geodesics (Monte Carlo footprints): pyproj's Geod runs Karney's algorithm in C
+# over whole arrays. Measured on the project's 2-core machine, 1e5 points (best of 7):
+# inverse 45 ms (footprint-sized lines) to 80 ms (lines across the globe), direct 30 ms,
+# along/cross-track 0.16 to 0.2 s (footprints of 5 to 50 km, 3 or 4 iterations) and 0.3 s
+# (500 km, up to 8); the scalar functions above cost about 55 us (inverse), 17 us (direct)
+# and 0.17 ms (along/cross-track) a point: 50 to 100 times more. (Timings vary by up to
+# half again with the machine's load.)
+# ---------------------------------------------------------------------------------------
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@functools.cache
+def _pyproj_geod() -> Any:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+def _arrays(*values: npt.ArrayLike) -> list[FloatArray]:
+    """The arguments broadcast together, as contiguous float64 copies (pyproj writes into
+    buffers of its own, and needs them contiguous)."""
+    return [np.array(v, dtype=np.float64) for v in np.broadcast_arrays(*values)]
+
+
+def _nan_where_any_nan(inputs: list[FloatArray], outputs: list[FloatArray]) -> None:
+    """NaN in every output where any input is NaN (pyproj's latitude of a direct problem,
+    for one, does not depend on the longitude)."""
+    bad = np.isnan(sum(inputs, np.zeros(inputs[0].shape)))
+    if bad.any():
+        for out in outputs:
+            out[bad] = np.nan
+
+
+def geodesic_inverse_many(
+    lat1_deg: npt.ArrayLike,
+    lon1_deg: npt.ArrayLike,
+    lat2_deg: npt.ArrayLike,
+    lon2_deg: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Shortest geodesics on WGS-84 between arrays of points (Karney 2013, by pyproj).
+
+    The vectorised :func:`geodesic_inverse`; the arguments broadcast together. A point
+    with a NaN coordinate gives NaN results. About 0.5 to 0.8 us a point (1e5 points in 45
+    to 80 ms, against 5.5 s for the scalar function).
+
+    Parameters
+    ----------
+    lat1_deg, lon1_deg : array_like
+        First points [deg].
+    lat2_deg, lon2_deg : array_like
+        Second points [deg].
+
+    Returns
+    -------
+    distance_m : ndarray
+        Geodesic distances [m].
+    azimuth1_deg, azimuth2_deg : ndarray
+        Forward azimuths at the first and second points [deg, clockwise from north, in
+        [-180, 180]].
+    """
+    lat1, lon1, lat2, lon2 = _arrays(lat1_deg, lon1_deg, lat2_deg, lon2_deg)
+    shape = lat1.shape
+    az1, az2, dist = _pyproj_geod().inv(
+        lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel(), return_back_azimuth=False
+    )
+    out = [np.asarray(x, dtype=np.float64).reshape(shape) for x in (dist, az1, az2)]
+    _nan_where_any_nan([lat1, lon1, lat2, lon2], out)
+    return out[0], out[1], out[2]
+
+
+def geodesic_direct_many(
+    lat_deg: npt.ArrayLike,
+    lon_deg: npt.ArrayLike,
+    azimuth_deg: npt.ArrayLike,
+    distance_m: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Points reached along geodesics on WGS-84 from arrays of starts (Karney 2013).
+
+    The vectorised :func:`geodesic_direct`; the arguments broadcast together. A NaN
+    argument gives NaN results. About 0.3 us a point (1e5 points in 30 ms, against 1.7 s
+    for the scalar function).
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like
+        Starting points [deg].
+    azimuth_deg : array_like
+        Azimuths at the start [deg, clockwise from north].
+    distance_m : array_like
+        Distances along the geodesics [m] (negative: backwards).
+
+    Returns
+    -------
+    lat2_deg, lon2_deg : ndarray
+        Points reached [deg]; longitudes in [-180, 180].
+    azimuth2_deg : ndarray
+        Forward azimuths there [deg, clockwise from north].
+    """
+    lat, lon, az, dist = _arrays(lat_deg, lon_deg, azimuth_deg, distance_m)
+    shape = lat.shape
+    lon2, lat2, az2 = _pyproj_geod().fwd(
+        lon.ravel(), lat.ravel(), az.ravel(), dist.ravel(), return_back_azimuth=False
+    )
+    out = [np.asarray(x, dtype=np.float64).reshape(shape) for x in (lat2, lon2, az2)]
+    _nan_where_any_nan([lat, lon, az, dist], out)
+    return out[0], out[1], out[2]
+
+
+def along_cross_track_many(
+    ref_lat_deg: npt.ArrayLike,
+    ref_lon_deg: npt.ArrayLike,
+    ref_azimuth_deg: npt.ArrayLike,
+    lat_deg: npt.ArrayLike,
+    lon_deg: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Along-track and cross-track distances of arrays of points from reference geodesics.
+
+    The vectorised :func:`along_cross_track`: the same Baselga and Martinez-Llario
+    iteration (2018), step for step, with a mask of the points still iterating (each stops
+    when its step falls under 0.1 mm, as the scalar one does, or after 50 iterations).
+    The arguments broadcast together; a point with a NaN coordinate gives NaN. About 2 us
+    a point (1e5 points in 0.16 to 0.2 s for footprints of 5 to 50 km, 3 or 4 iterations;
+    0.3 s at 500 km, up to 8; against 17 s for the scalar function). Points thousands of km off
+    the track converge slowly (some still move after 50 iterations), as with the scalar
+    function.
+
+    Parameters
+    ----------
+    ref_lat_deg, ref_lon_deg : array_like
+        Reference points [deg].
+    ref_azimuth_deg : array_like
+        Azimuths of the reference geodesics there [deg, clockwise from north].
+    lat_deg, lon_deg : array_like
+        Points [deg].
+
+    Returns
+    -------
+    along_m : ndarray
+        Distances along the references from the reference points to the feet of the
+        perpendiculars [m], positive in the direction of the azimuths.
+    cross_m : ndarray
+        Distances from the feet to the points [m], positive to the right of the references.
+    """
+    rlat, rlon, raz, lat, lon = _arrays(ref_lat_deg, ref_lon_deg, ref_azimuth_deg, lat_deg, lon_deg)
+    shape = rlat.shape
+    rlat, rlon, raz, lat, lon = (a.ravel() for a in (rlat, rlon, raz, lat, lon))
+    geod = _pyproj_geod()
+    along = np.zeros(rlat.size)
+    cross = np.zeros(rlat.size)
+    bad = ~np.isfinite(rlat + rlon + raz + lat + lon)
+    along[bad] = np.nan
+    cross[bad] = np.nan
+    active = np.flatnonzero(~bad)
+    for _ in range(50):
+        if active.size == 0:
+            break
+        s = along[active]
+        flon, flat, faz = geod.fwd(
+            rlon[active], rlat[active], raz[active], s, return_back_azimuth=False
+        )
+        az1, _, d = geod.inv(flon, flat, lon[active], lat[active], return_back_azimuth=False)
+        on_track = d < 1e-6
+        cross[active[on_track]] = 0.0
+        delta = np.radians(az1 - faz)
+        step = d * np.cos(delta)
+        off = ~on_track
+        cross[active[off]] = (d * np.sin(delta))[off]
+        along[active[off]] = (s + step)[off]
+        active = active[off & (np.abs(step) >= 1e-4)]
+    return along.reshape(shape), cross.reshape(shape)
