@@ -5,6 +5,7 @@
     reentry run SCENARIO.toml [--out DIR] [--json] [--set KEY=VALUE ...] [--unset KEY ...]
     reentry compare PATH... [--out DIR] [--json] [--set KEY=VALUE ...] [--unset KEY ...]
     reentry plot PATH... --figure FILE.png [--set KEY=VALUE ...]
+    reentry sweep FILE [--samples N] [--seed S] [--executor ...] [--out DIR] [--resume] [--json]
 
 Exit status: 0 when every scenario was simulated (whatever its flight status: a capsule
 that skips out or stops early is a result, reported with its status); 2 for any user error
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 from sim import __version__
+from sim.cli import sweep
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
 from sim.config.tree import REMOVE, parse_override
@@ -122,6 +124,7 @@ def _parser():
         help="image file to write (format from the suffix: .png, .pdf, .svg)",
     )
     common(plot)
+    sweep.add_parser(sub, common)
     return p
 
 
@@ -134,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USER_ERROR
         overrides = _overrides(args)
+        if args.command == "sweep":
+            return sweep.run(args, overrides)
         if args.command == "run":
             paths = [Path(args.scenario)]
         else:

@@ -23,6 +23,7 @@ from sim.config.errors import ScenarioError
 from sim.config.phases import build_phase, planning_atmosphere
 from sim.config.scenario import Scenario, SimulationSettings
 from sim.config.schema import Table
+from sim.config.study import read_study
 from sim.config.tables import read_atmosphere_table
 from sim.config.tree import ResolvedConfig, describe, resolve_config
 from sim.flight.control import GuidedBank
@@ -176,6 +177,7 @@ class _Builder:
                 deorbit = self._deorbit_problem(
                     phase_items, phases, vehicles, orbit, burn, targeting, target, atmosphere, earth
                 )
+        study = read_study(top)
         top.done()
         return Scenario(
             name=name,
@@ -196,6 +198,7 @@ class _Builder:
             simulation=simulation,
             deorbit=deorbit,
             documented=documented,
+            study=study,
         )
 
     # -- sections ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.config.errors import ScenarioError
+from sim.config.study import StudySpec
 from sim.config.tree import REMOVE
 from sim.flight.initial import BurnSpec, OrbitSpec, State
 from sim.flight.plan import FlightPlan, plan_flight
@@ -88,6 +89,8 @@ class Scenario:
     documented : tuple of (str, str) or None
         (flight, case) of :data:`sim.results.documented.DOCUMENTED` this scenario stands
         for.
+    study : StudySpec or None
+        The file's ``[study]``, ``[dispersions]`` and ``[sweep]`` tables.
     """
 
     name: str
@@ -108,6 +111,7 @@ class Scenario:
     simulation: SimulationSettings
     deorbit: DeorbitProblem | None = None
     documented: tuple | None = None
+    study: StudySpec | None = None
 
 
 def plan(scenario: Scenario, solution: DeorbitSolution | None = None) -> FlightPlan:

@@ -307,7 +307,8 @@ def fly(
                 rosenbrock.hermite_coefficients(y, ynew, h, k[0], k[6], coef)
             else:
                 dopri.dense_coefficients(y, ynew, h, k, coef)
-            alt_new = event_quantity(Q.altitude, t_new, ynew, p, *tab)
+            qn = locate.quantities(t_new, ynew, p, tab)
+            alt_new = qn[3]
             first = 2.0
             which = -1
             gg = alt_new - ground
@@ -362,7 +363,7 @@ def fly(
             else:
                 t_end = t_new
                 yend[:] = ynew
-            qb = locate.quantities(t_end, yend, p, tab)
+            qb = qn if which < 0 else locate.quantities(t_end, yend, p, tab)
             val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
             # the time above the load threshold, between root-found crossings
             fa = val_a[0] - g_thr

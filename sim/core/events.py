@@ -8,7 +8,7 @@ from sim.core.dynamics import flight_state
 from sim.core.layout import P, Q, S
 from sim.models._jit import njit
 from sim.models.constants import G0
-from sim.models.earth import ecef_to_geodetic
+from sim.models.earth import geodetic_height
 
 
 @njit
@@ -36,7 +36,7 @@ def event_quantity(
     if kind == Q.heat_load:
         return y[S.heat_load]
     if kind == Q.altitude:
-        return ecef_to_geodetic(y[S.x], y[S.y], y[S.z])[2]
+        return geodetic_height(y[S.x], y[S.y], y[S.z])[2]
     if kind == Q.speed:
         return math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
     if kind == Q.delta_v:

@@ -21,7 +21,7 @@ from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_DENSE, N_STATE, Q, S
 from sim.models._jit import njit
-from sim.models.earth import ecef_to_geodetic
+from sim.models.earth import geodetic_height
 
 STOP_ALTITUDE = 0  #: reached the stop altitude
 STOP_CEILING = 1  #: rose above the ceiling (skip-out)
@@ -63,7 +63,7 @@ def _rk4(t, y, h, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k
 
 @njit
 def _altitude(y):
-    return ecef_to_geodetic(y[S.x], y[S.y], y[S.z])[2]
+    return geodetic_height(y[S.x], y[S.y], y[S.z])[2]
 
 
 @njit

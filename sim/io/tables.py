@@ -1,4 +1,12 @@
-"""CSV outputs besides the trajectory's own (:meth:`Trajectory.to_csv`)."""
+"""Tables on disk: study tables as Parquet (pyarrow, imported lazily) and CSV, and the
+guidance history as CSV (besides the trajectory's own :meth:`Trajectory.to_csv`). A
+table is a dict of column name -> numpy array (strings as object arrays)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.results.files import atomic_path, atomic_write
 
 
 def guidance_csv(phase: str, history: dict) -> str:
@@ -26,3 +34,56 @@ def guidance_csv(phase: str, history: dict) -> str:
     for row in zip(*(history[n] for n in names), strict=True):
         lines.append(",".join(repr(float(v)) for v in row))
     return "\n".join(lines) + "\n"
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ImportError(
+            "campaign tables need pyarrow: pip install 'reentry-sim[studies]'"
+        ) from exc
+    return pa, pq
+
+
+def write_parquet(path: Path, table: dict) -> None:
+    """A table (column -> array) as a Parquet file, atomically."""
+    pa, pq = _pyarrow()
+    arrow = pa.table({k: (list(v) if v.dtype == object else v) for k, v in table.items()})
+    with atomic_path(path) as tmp:
+        pq.write_table(arrow, tmp)
+
+
+def read_parquet(path: Path) -> dict:
+    """A Parquet file as a table (column -> array; strings as object arrays)."""
+    _, pq = _pyarrow()
+    arrow = pq.read_table(path)
+    out = {}
+    for name in arrow.column_names:
+        col = arrow.column(name).to_numpy(zero_copy_only=False)
+        out[name] = col.astype(object) if col.dtype.kind in "OUS" else col
+    return out
+
+
+def write_csv(path: Path, table: dict) -> None:
+    """A table as CSV (header: column names), atomically."""
+    import csv
+
+    names = list(table)
+
+    def writer(f):
+        w = csv.writer(f)
+        w.writerow(names)
+        for i in range(len(table[names[0]]) if names else 0):
+            w.writerow([_cell(table[n][i]) for n in names])
+
+    atomic_write(path, writer)
+
+
+def _cell(v) -> str:
+    if isinstance(v, float | np.floating):
+        return "" if not np.isfinite(v) else repr(float(v))
+    if isinstance(v, np.integer):
+        return str(int(v))
+    return str(v)

@@ -29,6 +29,7 @@ from sim.config.build import build_scenario
 from sim.config.errors import ScenarioError
 from sim.config.scenario import Scenario, plan
 from sim.config.tree import ConfigTree, read_config
+from sim.core.layout import SM
 from sim.core.program import Program
 from sim.core.run import fly_batch, new_outputs
 from sim.flight.plan import FlightPlan
@@ -89,6 +90,7 @@ class VariantPacker:
     base_overrides: dict = field(default_factory=dict)
     known: frozenset = frozenset()
     _groups: dict = field(default_factory=dict, repr=False)
+    failures: dict = field(default_factory=dict, repr=False)
     base_scenario: Scenario | None = field(default=None, repr=False)
     base_plan: FlightPlan | None = field(default=None, repr=False)
 
@@ -129,7 +131,9 @@ class VariantPacker:
         -------
         list of (indices, arrays)
             ``indices`` of the variants in each batch, ``arrays`` the stacked arrays.
+            Variants that cannot be built are left out (see :attr:`failures`).
         """
+        self.failures: dict = {}
         keys = sorted({k for v in variants for k in v})
         numeric = [
             k
@@ -149,7 +153,7 @@ class VariantPacker:
             for i, arrays in self._pack_group(
                 fixed, numeric, [variants[i] for i in indices], indices
             ):
-                batches.setdefault(tuple(a.shape[1:] for a in arrays), []).append((i, arrays))
+                batches.setdefault(tuple(a.shape for a in arrays), []).append((i, arrays))
         out = []
         for rows in batches.values():
             idx = np.array([i for i, _ in rows])
@@ -170,7 +174,11 @@ class VariantPacker:
         for i, v in zip(indices, variants, strict=True):
             slow = group is None or any(k in v and k not in fast for k in numeric)
             if slow or any(k in self.known for k in v):
-                _, program = self.build(v)
+                try:
+                    _, program = self.build(v)
+                except ScenarioError as exc:
+                    self.failures[i] = str(exc)
+                    continue
                 yield i, program.arrays()
                 continue
             arrays = [a.copy() for a in group.base]
@@ -254,12 +262,15 @@ class BatchResult:
     gstate : ndarray [n, GSTATE.size]
     ghist : ndarray [n, rows, GHISTORY.size]
         Guidance histories (0 rows unless asked for).
+    failures : dict
+        Variant index -> why it could not be built (its summary status is -1).
     """
 
     summary: np.ndarray
     events: np.ndarray
     gstate: np.ndarray
     ghist: np.ndarray
+    failures: dict = field(default_factory=dict)  #: variant index -> why it was not built
 
 
 def fly_variants(
@@ -268,12 +279,13 @@ def fly_variants(
     """Fly variants of a scenario in parallel (the compiled engine, all cores)."""
     n = len(variants)
     summary, events, gstate, ghist = new_outputs(n, history_rows)
+    summary[:, SM.status] = -1  # not flown: a variant that could not be built
     for idx, arrays in packer.pack(variants):
         s, e, g, h = new_outputs(len(idx), history_rows)
         engine: Any = fly_batch
         engine(*arrays, s, e, g, h)
         summary[idx], events[idx], gstate[idx], ghist[idx] = s, e, g, h
-    return BatchResult(summary, events, gstate, ghist)
+    return BatchResult(summary, events, gstate, ghist, dict(packer.failures))
 
 
 def fly_batch_of(

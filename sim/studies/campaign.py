@@ -1,0 +1,272 @@
+"""A campaign: the runs of a study file, flown in batches, gathered in one table.
+
+:class:`Campaign` reads a study file once (its scenario, ``[study]`` and
+``[dispersions]`` or ``[sweep]``), draws every run's inputs (:mod:`sim.studies.sampling`,
+reproducible per run), packs them (:class:`sim.studies.batch.VariantPacker`) and flies them
+with the compiled engine, a batch at a time, never one tiny task per run. The batches go
+to an executor (in this process, to local worker processes, or to a Dask cluster,
+:mod:`sim.studies.executors`); with an output folder every finished batch is a checkpoint
+shard, so that an interrupted campaign resumes without losing or repeating a run, and the
+final table (``runs.parquet``, ``runs.csv``) is written once, atomically, when the campaign
+completes.
+"""
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from sim.config.build import build_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import Scenario
+from sim.config.study import StudySpec
+from sim.config.tree import ConfigTree, read_config
+from sim.core.run import fly_alone
+from sim.studies.batch import VariantPacker, fly_variants
+from sim.studies.sampling import Sampler
+from sim.studies.table import Reference, reference_of, result_columns
+
+
+def _get(config: dict, dotted: str):
+    node: Any = config
+    for part in dotted.split("."):
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+@dataclass
+class Campaign:
+    """The runs of a study file (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A study file: a scenario with ``[study]`` and ``[dispersions]`` or ``[sweep]``.
+    overrides : mapping, optional
+        Dotted overrides of the file (as ``--set``).
+    samples, seed : int, optional
+        Override the study's number of runs and seed.
+    """
+
+    path: str | os.PathLike
+    overrides: Mapping = field(default_factory=dict)
+    samples: int | None = None
+    seed: int | None = None
+    tree: ConfigTree = field(init=False)
+    scenario: Scenario = field(init=False)
+    spec: StudySpec = field(init=False)
+    sampler: Sampler = field(init=False)
+    packer: VariantPacker = field(init=False)
+    reference: Reference | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tree = read_config(self.path)
+        resolved = self.tree.resolve(dict(self.overrides))
+        self.scenario = build_scenario(resolved)
+        spec = self.scenario.study
+        if spec is None:
+            raise ScenarioError(
+                self.tree.path,
+                "study",
+                "a [study] table (kind = "
+                "'montecarlo', 'grid', 'lhs' or 'sobol') with its "
+                "[dispersions] or [sweep]",
+            )
+        if self.samples is not None:
+            spec = replace(spec, samples=int(self.samples))
+        if self.seed is not None:
+            spec = replace(spec, seed=int(self.seed))
+        self.spec = spec
+        keys = [d.key for d in spec.dispersions] + [k for k, _ in spec.sweep]
+        nominal = {k: _get(resolved.config, k) for k in keys}
+        try:
+            self.sampler = Sampler(spec, nominal)
+        except ValueError as exc:
+            raise ScenarioError(self.tree.path, "dispersions", str(exc)) from None
+        self.packer = VariantPacker(
+            self.tree, dict(self.overrides), frozenset(d.key for d in spec.dispersions if d.known)
+        )
+        base = fly_alone(self.packer._base_program.arrays())
+        self.reference = reference_of(base[0])
+
+    @property
+    def t0(self) -> float:
+        """Simulation time at the start of every run [s]."""
+        return float(self.packer._base_program.init[1])
+
+    def size(self) -> int:
+        """Runs of the design (a stop rule may stop earlier, or go on to its maximum)."""
+        return self.sampler.size()
+
+    def run_chunk(self, run_ids) -> dict:
+        """The table rows of some runs (column -> array), flown as one batch."""
+        ids = np.asarray(run_ids, dtype=np.int64)
+        start = time.perf_counter()
+        values = self.sampler.values(ids)
+        variants = [
+            {k: (float(v[i]) if isinstance(v, np.ndarray) else v[i]) for k, v in values.items()}
+            for i in range(ids.size)
+        ]
+        result = fly_variants(self.packer, variants)
+        columns = {"run": ids}
+        for key, v in values.items():
+            columns[key] = (
+                v
+                if isinstance(v, np.ndarray)
+                else np.array([repr(x) if not isinstance(x, str) else x for x in v], dtype=object)
+            )
+        columns.update(
+            result_columns(
+                result.summary, self.t0, self.scenario.target, self.reference, result.failures
+            )
+        )
+        columns["wall_batch_s"] = np.full(ids.size, time.perf_counter() - start)
+        return columns
+
+
+def merge(chunks: list[dict]) -> dict:
+    """Chunks of table rows -> one table sorted by run (column -> array)."""
+    if not chunks:
+        return {}
+    names = list(chunks[0])
+    merged = {n: np.concatenate([c[n] for c in chunks]) for n in names}
+    order = np.argsort(merged["run"], kind="stable")
+    return {n: v[order] for n, v in merged.items()}
+
+
+@dataclass
+class CampaignResult:
+    """A finished (or stopped) campaign.
+
+    Attributes
+    ----------
+    table : dict of str -> ndarray
+        One row per run, sorted by run.
+    spec : StudySpec
+    resumed_runs : int
+        Runs found done in the checkpoints.
+    seconds : float
+        Wall time of this call.
+    stop : dict or None
+        The stop rule's outcome (the statistic's interval when it stopped).
+    """
+
+    table: dict
+    spec: StudySpec
+    resumed_runs: int = 0
+    seconds: float = 0.0
+    stop: dict | None = None
+    executor: str = "serial"
+
+    def dataframe(self):
+        """The table as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "CampaignResult.dataframe() needs pandas: pip install 'reentry-sim[studies]'"
+            ) from exc
+        return pd.DataFrame(self.table)
+
+
+def run_campaign(
+    campaign: Campaign,
+    *,
+    executor=None,
+    out=None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> CampaignResult:
+    """Fly a campaign's runs.
+
+    Parameters
+    ----------
+    executor : sim.studies.executors.Executor, optional
+        Default: this process (:class:`~sim.studies.executors.SerialExecutor`).
+    out : path-like, optional
+        Output folder: checkpoint shards while running, the final table at the end
+        (:mod:`sim.studies.checkpoints`).
+    resume : bool
+        Continue the campaign checkpointed in ``out``.
+    progress : callable, optional
+        Called with the number of runs finished by each batch.
+    """
+    from sim.studies import checkpoints
+    from sim.studies.executors import SerialExecutor
+
+    executor = executor or SerialExecutor()
+    start = time.perf_counter()
+    store = checkpoints.Store(out, campaign, resume) if out is not None else None
+    chunks = store.done_chunks() if store is not None else []
+    done = set(int(r) for c in chunks for r in c["run"])
+    resumed = len(done)
+    spec = campaign.spec
+    stop_info = None
+    total = campaign.size() if spec.stop is None else spec.stop.max_samples
+    batch = spec.batch_size
+    next_id = 0
+    while next_id < total:
+        # a round: the design, or for a stop rule batches until the rule is checked again
+        round_end = (
+            total
+            if spec.stop is None
+            else min(total, max(next_id + batch, 2 * next_id, spec.samples))
+        )
+        pending = [
+            np.arange(a, min(a + batch, round_end)) for a in range(next_id, round_end, batch)
+        ]
+        pending = [ids[~np.isin(ids, list(done))] for ids in pending]
+        pending = [ids for ids in pending if ids.size]
+        for chunk in executor.map(campaign, pending):
+            chunks.append(chunk)
+            if store is not None:
+                store.add(chunk)
+            if progress is not None:
+                progress(len(chunk["run"]))
+        next_id = round_end
+        if spec.stop is not None:
+            stop_info = _check_stop(spec, merge(chunks))
+            if stop_info["met"]:
+                break
+    table = merge(chunks)
+    result = CampaignResult(
+        table, spec, resumed, time.perf_counter() - start, stop_info, executor.name
+    )
+    if store is not None:
+        store.finish(result)
+    return result
+
+
+def _check_stop(spec: StudySpec, table: dict) -> dict:
+    from sim.studies.statistics import quantile_ci
+
+    rule = spec.stop
+    assert rule is not None
+    values = np.asarray(table.get(rule.column, []), dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 20:
+        return {"met": False, "runs": int(values.size)}
+    estimate, low, high = quantile_ci(values, rule.quantile, level=0.95)
+    width = float(high - low)
+    return {
+        "met": bool(width <= rule.width) and math.isfinite(width),
+        "runs": int(values.size),
+        "column": rule.column,
+        "quantile": rule.quantile,
+        "estimate": float(estimate),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "ci_width": width,
+        "tolerance": rule.width,
+    }

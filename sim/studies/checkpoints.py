@@ -1,0 +1,113 @@
+"""Checkpoints and the final files of a campaign's output folder.
+
+While a campaign runs, every finished batch is a shard, ``.shards/runs-FIRST-LAST.parquet``,
+written atomically (a temporary file in the same folder, renamed), next to a manifest
+``.shards/campaign.json`` naming the campaign (a fingerprint of its resolved configuration,
+its study and the package version). ``--resume`` reads the shards of the same campaign
+and flies only the runs they lack. When the campaign completes, the one table
+``runs.parquet`` (and ``runs.csv``) and ``study.json`` are written atomically, then the
+shards are removed: no temporary file is left behind, and a killed campaign leaves only
+whole shards. Starting a campaign (not resuming) into a folder removes the shards of
+another one first, so that two campaigns never mix.
+"""
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from sim.config.errors import ScenarioError
+from sim.config.tree import dump_config
+from sim.io.tables import read_parquet, write_csv, write_parquet
+from sim.results.files import atomic_write
+
+SHARDS = ".shards"
+MANIFEST = "campaign.json"
+
+
+def fingerprint(campaign) -> str:
+    """What makes two campaigns the same: configuration, study and package version."""
+    import sim
+
+    text = json.dumps(
+        {
+            "config": dump_config(campaign.scenario.config),
+            "spec": repr(campaign.spec),
+            "version": sim.__version__,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class Store:
+    """The output folder of one campaign (see the module docstring)."""
+
+    def __init__(self, out, campaign, resume: bool) -> None:
+        self.folder = Path(out)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ScenarioError(self.folder, None, "a folder for the output, not an existing file")
+        self.shards = self.folder / SHARDS
+        self.fingerprint = fingerprint(campaign)
+        self.campaign = campaign
+        manifest = self.shards / MANIFEST
+        if resume:
+            if not manifest.exists():
+                if (self.folder / "runs.parquet").exists():
+                    raise ScenarioError(
+                        self.folder,
+                        None,
+                        "a campaign to resume: this one is already complete (runs.parquet)",
+                    )
+                self.shards.mkdir(parents=True, exist_ok=True)
+            elif json.loads(manifest.read_text()).get("fingerprint") != self.fingerprint:
+                raise ScenarioError(
+                    self.folder,
+                    None,
+                    "--resume of the same campaign: the "
+                    "folder's checkpoints are of another configuration, "
+                    "study or package version",
+                )
+        else:
+            shutil.rmtree(self.shards, ignore_errors=True)
+        self.shards.mkdir(parents=True, exist_ok=True)
+        for stale in self.shards.glob(".tmp-*"):
+            stale.unlink()
+        atomic_write(
+            manifest,
+            lambda f: f.write(
+                json.dumps({"fingerprint": self.fingerprint, "file": str(campaign.path)}) + "\n"
+            ),
+        )
+
+    def done_chunks(self) -> list[dict]:
+        """The shards already written (a resumed campaign's finished runs)."""
+        return [read_parquet(p) for p in sorted(self.shards.glob("runs-*.parquet"))]
+
+    def add(self, chunk: dict) -> None:
+        """Checkpoint one finished batch."""
+        run = chunk["run"]
+        write_parquet(
+            self.shards / f"runs-{int(run.min()):09d}-{int(run.max()):09d}.parquet", chunk
+        )
+
+    def finish(self, result) -> None:
+        """Write the final table and study record, then remove the checkpoints."""
+        from sim.studies.report import study_record
+
+        write_parquet(self.folder / "runs.parquet", result.table)
+        write_csv(self.folder / "runs.csv", result.table)
+        record = study_record(self.campaign, result, table_path=str(self.folder / "runs.parquet"))
+        atomic_write(
+            self.folder / "study.json",
+            lambda f: f.write(json.dumps(record, indent=2, allow_nan=False) + "\n"),
+        )
+        header = (
+            f"# The configuration of {self.campaign.path} as resolved for this "
+            "campaign (extends and overrides applied).\n\n"
+        )
+        atomic_write(
+            self.folder / "study.resolved.toml",
+            lambda f: f.write(header + dump_config(self.campaign.scenario.config)),
+        )
+        shutil.rmtree(self.shards, ignore_errors=True)
