@@ -171,7 +171,15 @@ class VariantPacker:
         """(index, program arrays) of the variants of one group."""
         group = self._group(fixed)
         fast = [k for k in numeric if group is not None and self._slope_of(group, fixed, k)]
+        invalid = self._invalid_values(group, fixed, fast, variants) if fast else {}
         for i, v in zip(indices, variants, strict=True):
+            bad = next(
+                (invalid[k, float(v[k])] for k in fast if k in v and (k, float(v[k])) in invalid),
+                None,
+            )
+            if bad is not None:
+                self.failures[i] = bad
+                continue
             slow = group is None or any(k in v and k not in fast for k in numeric)
             if slow or any(k in self.known for k in v):
                 try:
@@ -190,6 +198,37 @@ class VariantPacker:
                             if slope is not None:
                                 a += dv * slope
             yield i, tuple(arrays)
+
+    def _invalid_values(self, group, fixed: dict, fast: list, variants) -> dict:
+        """(key, value) -> why a fast-path value cannot be built.
+
+        The builder's checks on one number are ranges, so a key's values are valid when its
+        smallest and largest are: two builds per key. Only when an extreme fails is every
+        distinct value outside the probed range built, each for its own message.
+        """
+        invalid: dict = {}
+        for k in fast:
+            values = np.unique([float(v[k]) for v in variants if k in v])
+            if values.size == 0:
+                continue
+            failed = False
+            for x in {values[0], values[-1]}:
+                try:
+                    self.build({**fixed, k: x})
+                except ScenarioError as exc:
+                    invalid[k, x] = str(exc)
+                    failed = True
+            if not failed:
+                continue
+            scale = abs(group.v0[k]) or 1.0
+            for x in values[1:-1]:
+                if abs(x - group.v0[k]) <= 0.1 * scale:
+                    continue  # inside the probes, which built
+                try:
+                    self.build({**fixed, k: x})
+                except ScenarioError as exc:
+                    invalid[k, float(x)] = str(exc)
+        return invalid
 
     def _group(self, fixed: dict) -> _Group | None:
         key = tuple(sorted((k, repr(v)) for k, v in fixed.items()))

@@ -1,0 +1,173 @@
+"""Campaigns: every dispersion applied, one table, failures as rows, executors that agree
+bit for bit, resumption after kill -9, a stop rule."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from sim.config.tree import read_config
+from sim.core.layout import SM
+from sim.studies.batch import VariantPacker, fly_variants
+from sim.studies.campaign import Campaign, run_campaign
+from sim.studies.executors import DaskExecutor, ProcessExecutor
+from sim.studies.table import RESULT_COLUMNS
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+STUDIES = ROOT / "configs" / "soyuz_tma11" / "studies"
+
+
+def _landing(summary):
+    return np.array([summary[:, SM.final_lat], summary[:, SM.final_lon]])
+
+
+@pytest.mark.parametrize("study", ["montecarlo_ballistic", "montecarlo_stuck",
+                                   "montecarlo_guided"])
+def test_every_dispersed_key_changes_the_flight(study):
+    """A known peer samples L/D and never applies it: here each dispersed key, moved by
+    its own 2-sigma-like step, must move the landing (by more than a metre: far above
+    the engine's reproducibility, which is exact) or the peak load."""
+    campaign = Campaign(STUDIES / f"{study}.toml", samples=10)
+    packer = campaign.packer
+    base = fly_variants(packer, [{}]).summary[0]
+    for d in campaign.spec.dispersions:
+        m = campaign.sampler.marginals[d.key]
+        moved = float(m.ppf(np.array([0.95]))[0])
+        row = fly_variants(packer, [{d.key: moved}]).summary[0]
+        shift = np.hypot(*(_landing(row[None]) - _landing(base[None]))[:, 0]) * 6.371e6
+        assert shift > 1.0 or abs(row[SM.peak_g] - base[SM.peak_g]) > 1e-4, d.key
+
+
+def test_a_denser_day_or_a_bigger_burn_lands_shorter():
+    campaign = Campaign(STUDIES / "montecarlo_ballistic.toml", samples=10)
+    rows = campaign.packer
+    res = fly_variants(rows, [{}, {"atmosphere.density_scale": 1.2},
+                              {"deorbit.delta_v_m_s": 118.0}])
+    from sim.studies.table import result_columns
+
+    cols = result_columns(res.summary, campaign.t0, campaign.scenario.target,
+                          campaign.reference)
+    to_go = cols["downrange_to_target_km"]
+    assert to_go[1] > to_go[0] + 10.0  # denser air, shorter
+    assert to_go[2] > to_go[0] + 10.0  # steeper entry, shorter
+
+
+def test_the_table_has_one_row_per_run_with_the_documented_columns():
+    campaign = Campaign(STUDIES / "montecarlo_ballistic.toml", samples=40, seed=3)
+    result = run_campaign(campaign)
+    table = result.table
+    assert list(table["run"]) == list(range(40))
+    for key in campaign.sampler.keys:
+        assert table[key].shape == (40,)
+    for name in RESULT_COLUMNS:
+        assert table[name].shape == (40,), name
+    assert set(table["status"]) == {"landed"}
+    # the inputs of the table are those the sampler draws for those runs
+    values = campaign.sampler.values(np.arange(40))
+    assert np.array_equal(table["atmosphere.density_scale"], values["atmosphere.density_scale"])
+    # the misses from the undispersed run: zero when nothing is dispersed
+    again = fly_variants(campaign.packer, [{}])
+    from sim.studies.table import result_columns
+
+    zero = result_columns(again.summary, campaign.t0, campaign.scenario.target,
+                          campaign.reference)
+    assert zero["miss_from_nominal_km"][0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_variant_that_cannot_be_built_is_a_row_with_its_reason(tmp_path):
+    study = tmp_path / "grid.toml"
+    study.write_text(f'''extends = "{(ROOT / "configs" / "soyuz_tma11" / "ballistic.toml").as_posix()}"
+name = "grid"
+[study]
+kind = "grid"
+[sweep]
+"vehicles.descent_module.mass_kg" = [2900, -5, 3000]
+''')
+    result = run_campaign(Campaign(study))
+    status, message = result.table["status"], result.table["message"]
+    assert list(status) == ["landed", "invalid", "landed"]
+    assert "vehicles.descent_module.mass_kg" in message[1] and "> 0" in message[1]
+    assert np.isnan(result.table["peak_g"][1])
+
+
+def test_a_stop_rule_stops_when_its_interval_is_narrow_enough():
+    from dataclasses import replace
+
+    from sim.config.study import StopRule
+
+    campaign = Campaign(STUDIES / "montecarlo_ballistic.toml", samples=200)
+    campaign.spec = replace(campaign.spec, batch_size=100,
+                            stop=StopRule("peak_g", 0.5, 0.2, 2000))
+    result = run_campaign(campaign)
+    assert result.stop["met"] and result.stop["ci_width"] <= 0.2
+    assert len(result.table["run"]) < 2000  # stopped before the maximum
+    strict = replace(campaign.spec, stop=StopRule("peak_g", 0.5, 1e-6, 300))
+    campaign.spec = strict
+    result = run_campaign(campaign)
+    assert not result.stop["met"] and len(result.table["run"]) == 300  # reports the miss
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", [ProcessExecutor(2), DaskExecutor(None, 2)],
+                         ids=["processes", "dask"])
+def test_executors_give_the_serial_table_bit_for_bit(executor):
+    campaign = Campaign(STUDIES / "montecarlo_stuck.toml", samples=300)
+    from dataclasses import replace
+
+    campaign.spec = replace(campaign.spec, batch_size=75)
+    serial = run_campaign(campaign).table
+    other = run_campaign(campaign, executor=executor).table
+    assert other.keys() == serial.keys()
+    for name, column in serial.items():
+        if name.startswith("wall_"):
+            continue
+        if column.dtype == object:
+            assert list(other[name]) == list(column), name
+        else:
+            np.testing.assert_array_equal(other[name], column, err_msg=name)
+
+
+@pytest.mark.slow
+def test_a_killed_campaign_resumes_without_losing_or_repeating_runs(tmp_path):
+    """kill -9 in the middle of a real `reentry sweep --out`, then --resume: the final
+    table equals an uninterrupted campaign's, and no temporary file is left."""
+    study = STUDIES / "montecarlo_ballistic.toml"
+    args = [sys.executable, "-m", "sim", "sweep", str(study), "--samples", "4000",
+            "--set", "study.batch_size=250", "--quiet", "--json"]
+    env = {**os.environ}
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*args, "--out", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    shards = out / ".shards"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(shards.glob("runs-*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(shards.glob("runs-*.parquet")))
+    assert 3 <= done_before < 16, done_before  # killed in the middle
+    assert not (out / "runs.parquet").exists()
+    resumed = subprocess.run([*args, "--out", str(out), "--resume"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+    record = json.loads(resumed.stdout)
+    assert record["resumed_runs"] == 250 * done_before
+    whole = tmp_path / "whole"
+    subprocess.run([*args, "--out", str(whole)], env=env, cwd=ROOT, capture_output=True,
+                   check=True)
+    from sim.io.tables import read_parquet
+
+    a, b = read_parquet(out / "runs.parquet"), read_parquet(whole / "runs.parquet")
+    assert list(a["run"]) == list(range(4000))
+    for name in a:
+        if not name.startswith("wall_"):
+            assert list(a[name]) == list(b[name]) if a[name].dtype == object \
+                else np.array_equal(a[name], b[name], equal_nan=True), name
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".tmp-") or ".shards" in
+                 str(p)]
+    assert leftovers == []
