@@ -12,9 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from sim.config.tree import read_config
 from sim.core.layout import SM
-from sim.studies.batch import VariantPacker, fly_variants
+from sim.studies.batch import fly_variants
 from sim.studies.campaign import Campaign, run_campaign
 from sim.studies.executors import DaskExecutor, ProcessExecutor
 from sim.studies.table import RESULT_COLUMNS
@@ -27,8 +26,7 @@ def _landing(summary):
     return np.array([summary[:, SM.final_lat], summary[:, SM.final_lon]])
 
 
-@pytest.mark.parametrize("study", ["montecarlo_ballistic", "montecarlo_stuck",
-                                   "montecarlo_guided"])
+@pytest.mark.parametrize("study", ["montecarlo_ballistic", "montecarlo_stuck", "montecarlo_guided"])
 def test_every_dispersed_key_changes_the_flight(study):
     """A known peer samples L/D and never applies it: here each dispersed key, moved by
     its own 2-sigma-like step, must move the landing (by more than a metre: far above
@@ -47,12 +45,12 @@ def test_every_dispersed_key_changes_the_flight(study):
 def test_a_denser_day_or_a_bigger_burn_lands_shorter():
     campaign = Campaign(STUDIES / "montecarlo_ballistic.toml", samples=10)
     rows = campaign.packer
-    res = fly_variants(rows, [{}, {"atmosphere.density_scale": 1.2},
-                              {"deorbit.delta_v_m_s": 118.0}])
+    res = fly_variants(
+        rows, [{}, {"atmosphere.density_scale": 1.2}, {"deorbit.delta_v_m_s": 118.0}]
+    )
     from sim.studies.table import result_columns
 
-    cols = result_columns(res.summary, campaign.t0, campaign.scenario.target,
-                          campaign.reference)
+    cols = result_columns(res.summary, campaign.t0, campaign.scenario.target, campaign.reference)
     to_go = cols["downrange_to_target_km"]
     assert to_go[1] > to_go[0] + 10.0  # denser air, shorter
     assert to_go[2] > to_go[0] + 10.0  # steeper entry, shorter
@@ -75,14 +73,14 @@ def test_the_table_has_one_row_per_run_with_the_documented_columns():
     again = fly_variants(campaign.packer, [{}])
     from sim.studies.table import result_columns
 
-    zero = result_columns(again.summary, campaign.t0, campaign.scenario.target,
-                          campaign.reference)
+    zero = result_columns(again.summary, campaign.t0, campaign.scenario.target, campaign.reference)
     assert zero["miss_from_nominal_km"][0] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_variant_that_cannot_be_built_is_a_row_with_its_reason(tmp_path):
     study = tmp_path / "grid.toml"
-    study.write_text(f'''extends = "{(ROOT / "configs" / "soyuz_tma11" / "ballistic.toml").as_posix()}"
+    base = (ROOT / "configs" / "soyuz_tma11" / "ballistic.toml").as_posix()
+    study.write_text(f'''extends = "{base}"
 name = "grid"
 [study]
 kind = "grid"
@@ -102,8 +100,7 @@ def test_a_stop_rule_stops_when_its_interval_is_narrow_enough():
     from sim.config.study import StopRule
 
     campaign = Campaign(STUDIES / "montecarlo_ballistic.toml", samples=200)
-    campaign.spec = replace(campaign.spec, batch_size=100,
-                            stop=StopRule("peak_g", 0.5, 0.2, 2000))
+    campaign.spec = replace(campaign.spec, batch_size=100, stop=StopRule("peak_g", 0.5, 0.2, 2000))
     result = run_campaign(campaign)
     assert result.stop["met"] and result.stop["ci_width"] <= 0.2
     assert len(result.table["run"]) < 2000  # stopped before the maximum
@@ -114,8 +111,9 @@ def test_a_stop_rule_stops_when_its_interval_is_narrow_enough():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("executor", [ProcessExecutor(2), DaskExecutor(None, 2)],
-                         ids=["processes", "dask"])
+@pytest.mark.parametrize(
+    "executor", [ProcessExecutor(2), DaskExecutor(None, 2)], ids=["processes", "dask"]
+)
 def test_executors_give_the_serial_table_bit_for_bit(executor):
     campaign = Campaign(STUDIES / "montecarlo_stuck.toml", samples=300)
     from dataclasses import replace
@@ -138,12 +136,28 @@ def test_a_killed_campaign_resumes_without_losing_or_repeating_runs(tmp_path):
     """kill -9 in the middle of a real `reentry sweep --out`, then --resume: the final
     table equals an uninterrupted campaign's, and no temporary file is left."""
     study = STUDIES / "montecarlo_ballistic.toml"
-    args = [sys.executable, "-m", "sim", "sweep", str(study), "--samples", "4000",
-            "--set", "study.batch_size=250", "--quiet", "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(study),
+        "--samples",
+        "4000",
+        "--set",
+        "study.batch_size=250",
+        "--quiet",
+        "--json",
+    ]
     env = {**os.environ}
     out = tmp_path / "killed"
-    proc = subprocess.Popen([*args, "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*args, "--out", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     shards = out / ".shards"
     deadline = time.time() + 120
     while time.time() < deadline and len(list(shards.glob("runs-*.parquet"))) < 3:
@@ -153,21 +167,28 @@ def test_a_killed_campaign_resumes_without_losing_or_repeating_runs(tmp_path):
     done_before = len(list(shards.glob("runs-*.parquet")))
     assert 3 <= done_before < 16, done_before  # killed in the middle
     assert not (out / "runs.parquet").exists()
-    resumed = subprocess.run([*args, "--out", str(out), "--resume"], env=env, cwd=ROOT,
-                             capture_output=True, text=True, check=True)
+    resumed = subprocess.run(
+        [*args, "--out", str(out), "--resume"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     record = json.loads(resumed.stdout)
     assert record["resumed_runs"] == 250 * done_before
     whole = tmp_path / "whole"
-    subprocess.run([*args, "--out", str(whole)], env=env, cwd=ROOT, capture_output=True,
-                   check=True)
+    subprocess.run([*args, "--out", str(whole)], env=env, cwd=ROOT, capture_output=True, check=True)
     from sim.io.tables import read_parquet
 
     a, b = read_parquet(out / "runs.parquet"), read_parquet(whole / "runs.parquet")
     assert list(a["run"]) == list(range(4000))
     for name in a:
         if not name.startswith("wall_"):
-            assert list(a[name]) == list(b[name]) if a[name].dtype == object \
-                else np.array_equal(a[name], b[name], equal_nan=True), name
-    leftovers = [p for p in out.rglob("*") if p.name.startswith(".tmp-") or ".shards" in
-                 str(p)]
+            assert (
+                list(a[name]) == list(b[name])
+                if a[name].dtype == object
+                else np.array_equal(a[name], b[name], equal_nan=True)
+            ), name
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".tmp-") or ".shards" in str(p)]
     assert leftovers == []

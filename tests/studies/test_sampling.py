@@ -9,8 +9,9 @@ from sim.studies.sampling import Sampler, uniforms
 
 
 def _spec(*dispersions, kind="montecarlo", samples=20000, seed=11, correlations=()):
-    return StudySpec(kind, samples, seed, 1000, tuple(dispersions), (), "product",
-                     tuple(correlations))
+    return StudySpec(
+        kind, samples, seed, 1000, tuple(dispersions), (), "product", tuple(correlations)
+    )
 
 
 def test_a_run_draws_the_same_whatever_the_batches_the_order_or_the_other_keys():
@@ -30,11 +31,15 @@ def test_a_run_draws_the_same_whatever_the_batches_the_order_or_the_other_keys()
 def test_distributions_have_their_declared_moments():
     """20,000 draws: tolerances are 5 standard errors of each estimate."""
     n = 20000
-    s = Sampler(_spec(Dispersion("n", "normal", std_rel=0.05),
-                      Dispersion("u", "uniform", half_width=2.0),
-                      Dispersion("l", "lognormal", sigma=0.2),
-                      Dispersion("c", "choice", values=("a", "b"), weights=(3.0, 1.0))),
-                {"n": 100.0, "u": 10.0, "l": 3.0}).values(np.arange(n))
+    s = Sampler(
+        _spec(
+            Dispersion("n", "normal", std_rel=0.05),
+            Dispersion("u", "uniform", half_width=2.0),
+            Dispersion("l", "lognormal", sigma=0.2),
+            Dispersion("c", "choice", values=("a", "b"), weights=(3.0, 1.0)),
+        ),
+        {"n": 100.0, "u": 10.0, "l": 3.0},
+    ).values(np.arange(n))
     assert np.mean(s["n"]) == pytest.approx(100.0, abs=5 * 5.0 / np.sqrt(n))
     assert np.std(s["n"]) == pytest.approx(5.0, rel=5 / np.sqrt(2 * n))
     assert s["u"].min() >= 8.0 and s["u"].max() <= 12.0
@@ -57,9 +62,14 @@ def test_a_positive_quantity_is_truncated_at_zero_and_reported():
 
 def test_correlated_pairs_reach_their_correlation():
     n = 20000
-    s = Sampler(_spec(Dispersion("a", "normal", mean=0.0, std=1.0),
-                      Dispersion("b", "normal", mean=5.0, std=2.0),
-                      correlations=((("a", "b"), 0.6),)), {}).values(np.arange(n))
+    s = Sampler(
+        _spec(
+            Dispersion("a", "normal", mean=0.0, std=1.0),
+            Dispersion("b", "normal", mean=5.0, std=2.0),
+            correlations=((("a", "b"), 0.6),),
+        ),
+        {},
+    ).values(np.arange(n))
     r = np.corrcoef(s["a"], s["b"])[0, 1]
     assert r == pytest.approx(0.6, abs=5 * (1 - 0.36) / np.sqrt(n))
     assert np.std(s["b"]) == pytest.approx(2.0, rel=5 / np.sqrt(2 * n))  # marginal kept
@@ -67,9 +77,15 @@ def test_correlated_pairs_reach_their_correlation():
 
 def test_latin_hypercube_stratifies_each_key():
     n = 100
-    s = Sampler(_spec(Dispersion("a", "uniform", low=0.0, high=1.0),
-                      Dispersion("b", "uniform", low=0.0, high=1.0), kind="lhs", samples=n),
-                {}).values(np.arange(n))
+    s = Sampler(
+        _spec(
+            Dispersion("a", "uniform", low=0.0, high=1.0),
+            Dispersion("b", "uniform", low=0.0, high=1.0),
+            kind="lhs",
+            samples=n,
+        ),
+        {},
+    ).values(np.arange(n))
     for key in ("a", "b"):  # one point in each of the n strata
         assert np.array_equal(np.sort(np.floor(s[key] * n)), np.arange(n))
 
@@ -81,5 +97,4 @@ def test_a_grid_enumerates_products_and_zips():
     v = s.variants(range(6))
     assert v[0] == {"a": 1.0, "b": "x"} and v[5] == {"a": 2.0, "b": "z"}
     zipped = StudySpec("grid", 0, 0, 10, (), (("a", (1, 2)), ("b", (3, 4))), "zip")
-    assert Sampler(zipped, {}).variants(range(2)) == [{"a": 1.0, "b": 3.0},
-                                                       {"a": 2.0, "b": 4.0}]
+    assert Sampler(zipped, {}).variants(range(2)) == [{"a": 1.0, "b": 3.0}, {"a": 2.0, "b": 4.0}]
