@@ -25,7 +25,8 @@ import sys
 from pathlib import Path
 
 from sim import __version__
-from sim.cli import sweep
+from sim.cli import bench, sweep
+from sim.cli.notice import compiling_notice
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
 from sim.config.tree import REMOVE, parse_override
@@ -125,6 +126,7 @@ def _parser():
     )
     common(plot)
     sweep.add_parser(sub, common)
+    bench.add_parser(sub)
     return p
 
 
@@ -136,20 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USER_ERROR
-        overrides = _overrides(args)
-        if args.command == "sweep":
-            return sweep.run(args, overrides)
-        if args.command == "run":
-            paths = [Path(args.scenario)]
-        else:
-            paths = _expand(args.paths)
-        scenarios = [load_scenario(p, overrides) for p in paths]
-        check_names(scenarios)
-        if args.command == "plot":
-            return _plot(scenarios, args.figure)
-        return _report(
-            scenarios, with_baseline=args.command == "compare", as_json=args.json, out=args.out
-        )
+        with compiling_notice():
+            return _dispatch(args)
     except (UserError, OutputError) as exc:
         print(f"reentry: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -165,6 +155,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------------------
+def _dispatch(args):
+    if args.command == "bench":
+        return bench.run(args, UserError)
+    overrides = _overrides(args)
+    if args.command == "sweep":
+        return sweep.run(args, overrides)
+    if args.command == "run":
+        paths = [Path(args.scenario)]
+    else:
+        paths = _expand(args.paths)
+    scenarios = [load_scenario(p, overrides) for p in paths]
+    check_names(scenarios)
+    if args.command == "plot":
+        return _plot(scenarios, args.figure)
+    return _report(
+        scenarios, with_baseline=args.command == "compare", as_json=args.json, out=args.out
+    )
+
+
 def _overrides(args):
     out = {}
     for text in args.overrides:

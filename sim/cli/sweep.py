@@ -114,6 +114,7 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
         raise ScenarioError("--resume", None, "--out DIR (the folder of the checkpoints)")
     if args.scheduler and args.executor != "dask":
         raise ScenarioError("--scheduler", None, "--executor dask beside it")
+
     campaign = Campaign(args.scenario, overrides, samples=args.samples, seed=args.seed)
     rule = _stop_rule(args.until, args.max_samples)
     if rule is not None:

@@ -99,9 +99,6 @@ else:
 
 _compile = numba.njit(cache=CACHE_DIR is not None)
 
-#: Written into the cache folder once a process has compiled and run the whole physics.
-_WARM = ".warm"
-
 
 def njit(function: F) -> F:
     """Compile a physics function in nopython mode, cached on disk (see the module
@@ -122,17 +119,3 @@ def njit_inline(function: F) -> F:
 def parallel_njit(function: F) -> F:
     """:func:`njit` for a function with a ``numba.prange`` loop (all cores)."""
     return cast(F, numba.njit(cache=CACHE_DIR is not None, parallel=True)(function))
-
-
-def cache_is_warm() -> bool:
-    """True when this version's compiled code is already in the cache (no compiling)."""
-    return CACHE_DIR is not None and (CACHE_DIR / _WARM).exists()
-
-
-def mark_cache_warm() -> None:
-    """Record that this version's compiled code is in the cache."""
-    if CACHE_DIR is not None:
-        try:
-            (CACHE_DIR / _WARM).write_text("")
-        except OSError:
-            pass

@@ -154,8 +154,8 @@ def test_a_killed_campaign_resumes_without_losing_or_repeating_runs(tmp_path):
     proc = subprocess.Popen(
         [*args, "--out", str(out)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         cwd=ROOT,
     )
     shards = out / ".shards"

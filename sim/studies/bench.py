@@ -1,0 +1,360 @@
+"""``reentry bench``: the engine's speed and accuracy, measured side by side in one run.
+
+Every figure is measured in this process, on this machine, now: the compiled engine and
+the ``solve_ivp`` reference path fly the same TMA-11 flight programs, timed alternately
+so that the load of a shared machine weighs on both alike, and each time is the median of
+several samples. The accuracy figures compare the compiled engine at the scenario's own
+tolerance with ``solve_ivp`` (DOP853) at ``rtol=1e-12``.
+
+Figures (the keys of :func:`run_bench`'s dictionary, stable in ``reentry bench --json``):
+
+``single_ms``
+    The ballistic TMA-11 descent from the module separation to touchdown, compiled [ms].
+``single_reference_ms``
+    The same descent on the ``solve_ivp`` reference path (DOP853, the scenario's rtol) [ms].
+``guided_ms`` / ``guided_reference_ms``
+    The guided nominal flight, deorbit burn to touchdown, both ways [ms].
+``landing_error_m`` / ``peak_g_error``
+    The largest landing distance (geodesic) and peak-load difference over the TMA-11
+    scenarios between the compiled engine and the ``rtol=1e-12`` reference.
+``mc_runs_per_s``
+    The ballistic Monte Carlo (``studies/montecarlo_ballistic.toml``) end to end in this
+    process: sampling, building the variants, flying them on all cores, the result table.
+``guided_mc_runs_per_s``
+    The same for the guided Monte Carlo.
+``mc_reference_runs_per_s``
+    The ballistic Monte Carlo's first variants built and flown one by one on the reference
+    path: what a loop over the public API of one descent at a time gives.
+``import_s``
+    A fresh ``python -c "import sim"`` (median of three).
+``memory_mb_per_1000_runs``
+    Growth of the peak resident memory of a fresh process running the ballistic Monte
+    Carlo, from 1,000 to 10,000 runs, per 1,000 runs; ``memory_mb_100k_runs`` extrapolates
+    a 100,000-run campaign from it.
+"""
+
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+#: Targets of the engine (2-core machine, medians); None: no target.
+TARGETS = {
+    "single_ms": ("<=", 0.5),
+    "guided_ms": ("<=", 20.0),
+    "landing_error_m": ("<=", 10.0),
+    "peak_g_error": ("<=", 0.01),
+    "mc_runs_per_s": (">=", 5000.0),
+    "guided_mc_runs_per_s": (">=", 100.0),
+    "memory_mb_100k_runs": ("<=", 1000.0),
+}
+
+#: Scenarios of a TMA-11 folder flown for the accuracy figures.
+ACCURACY_SCENARIOS = ("ballistic", "nominal", "stuck_service_module")
+
+
+class BenchError(Exception):
+    """The folder given holds no TMA-11 scenarios to measure."""
+
+
+def _median_time(run: Callable[[], object], samples: int, budget_s: float) -> float:
+    """Median seconds of one call: ``samples`` samples of about ``budget_s`` each."""
+    start = time.perf_counter()
+    run()
+    calls = max(1, int(budget_s / max(time.perf_counter() - start, 1e-6)))
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        for _ in range(calls):
+            run()
+        times.append((time.perf_counter() - start) / calls)
+    return statistics.median(times)
+
+
+def _side_by_side(cases: dict, samples: int, budget_s: float) -> dict:
+    """Median seconds per call of every case, the cases timed alternately per sample."""
+    calls = {}
+    for name, run in cases.items():
+        start = time.perf_counter()
+        run()
+        calls[name] = max(1, int(budget_s / max(time.perf_counter() - start, 1e-6)))
+    times: dict = {name: [] for name in cases}
+    for _ in range(samples):
+        for name, run in cases.items():
+            start = time.perf_counter()
+            for _ in range(calls[name]):
+                run()
+            times[name].append((time.perf_counter() - start) / calls[name])
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def descent_program(program, flown):
+    """The part of a program after its first phase, started from the state the stored
+    flight ``flown`` had when the second phase began (the separation, for TMA-11)."""
+    from sim.core.layout import PH, S
+    from sim.core.program import state_init
+
+    first = next(seg for seg in flown.segments if seg.phase == 1)
+    info = program.info[1:].copy()
+    if math.isnan(info[0, PH.start_mass]):
+        info[0, PH.start_mass] = first.y[0, S.mass]
+    return replace(
+        program,
+        init=state_init(first.y[0, :3], first.y[0, 3:6], float(first.t[0])),
+        phases=program.phases[1:],
+        info=info,
+        triggers=program.triggers[1:],
+        phase_names=program.phase_names[1:],
+    )
+
+
+def scenario_files(folder: Path) -> dict:
+    """The files the benchmark flies, checked to exist (:class:`BenchError`)."""
+    files = {name: folder / f"{name}.toml" for name in ACCURACY_SCENARIOS}
+    files["mc"] = folder / "studies" / "montecarlo_ballistic.toml"
+    files["guided_mc"] = folder / "studies" / "montecarlo_guided.toml"
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise BenchError(
+            f"{folder}: expected the TMA-11 scenario folder (configs/soyuz_tma11); "
+            f"missing {', '.join(missing)}"
+        )
+    return files
+
+
+def _campaign_rate(study: Path, samples: int, repeats: int) -> float:
+    from sim.studies.campaign import Campaign, run_campaign
+
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run_campaign(Campaign(study, samples=samples))
+        rates.append(len(result.table["run"]) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+_MEMORY_CHILD = """
+import resource, sys
+from sim.studies.campaign import Campaign, run_campaign
+result = run_campaign(Campaign(sys.argv[1], samples=int(sys.argv[2])))
+assert len(result.table["run"]) == int(sys.argv[2])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _peak_rss_mb(study: Path, samples: int) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(study), str(samples)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kib = int(out.stdout.split()[-1])  # ru_maxrss: KiB on Linux
+    return kib / 1024.0
+
+
+def _import_seconds(repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sim"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_bench(folder: str | os.PathLike, *, progress: Callable[[str], None] | None = None) -> dict:
+    """Measure the engine (see the module docstring); about half a minute.
+
+    Parameters
+    ----------
+    folder : path-like
+        The TMA-11 scenario folder (``configs/soyuz_tma11``).
+    progress : callable, optional
+        Called with the name of each stage as it starts.
+
+    Returns
+    -------
+    dict
+        The figures (module docstring), ``targets`` and ``machine`` (cores, Python).
+
+    Raises
+    ------
+    BenchError
+        When the folder lacks a scenario the benchmark flies.
+    """
+    from sim.config.build import load_scenario
+    from sim.config.scenario import plan
+    from sim.core.ivp import fly_reference
+    from sim.core.run import fly_alone, fly_program
+    from sim.flight.simulate import fly, trajectory_of
+    from sim.models.geodesy import geodesic_inverse
+    from sim.results.summary import summarize
+    from sim.studies.campaign import Campaign
+    from sim.studies.runs import scenario_program
+
+    say = progress or (lambda stage: None)
+    files = scenario_files(Path(folder))
+    figures: dict = {}
+
+    say("single descents")
+    ballistic = load_scenario(files["ballistic"])
+    b_plan = plan(ballistic)
+    b_program = scenario_program(ballistic, b_plan, store=False)
+    descent = descent_program(b_program, fly_program(b_program.with_settings(store=1.0)))
+    descent_arrays = descent.arrays()
+    nominal = load_scenario(files["nominal"])
+    n_plan = plan(nominal)
+    n_program = scenario_program(nominal, n_plan, store=False)
+    guided_arrays = n_program.arrays()
+    rows = 10_000
+    fast = _side_by_side(
+        {
+            "single": lambda: fly_alone(descent_arrays),
+            "reference": lambda: fly_reference(descent),
+        },
+        samples=5,
+        budget_s=0.2,
+    )
+    figures["single_ms"] = fast["single"] * 1e3
+    figures["single_reference_ms"] = fast["reference"] * 1e3
+    guided = _side_by_side(
+        {
+            "guided": lambda: fly_alone(guided_arrays, rows),
+            "reference": lambda: fly_reference(n_program, history_rows=rows),
+        },
+        samples=3,
+        budget_s=0.3,
+    )
+    figures["guided_ms"] = guided["guided"] * 1e3
+    figures["guided_reference_ms"] = guided["reference"] * 1e3
+
+    say("accuracy against rtol=1e-12")
+    landing, peak = [], []
+    for name in ACCURACY_SCENARIOS:
+        scenario = load_scenario(files[name])
+        flight_plan = plan(scenario)
+        program = scenario_program(scenario, flight_plan)
+        runs = []
+        for engine, p in (
+            ("compiled", program),
+            ("solve_ivp", program.with_settings(rtol=1e-12)),
+        ):
+            flown = fly(p, flight_plan.phases, engine=engine, method="DOP853")
+            runs.append(summarize(trajectory_of(flown, flight_plan.phases, scenario.epoch)))
+        a, b = runs
+        points = (a.landing_lat_deg, a.landing_lon_deg, b.landing_lat_deg, b.landing_lon_deg)
+        if any(x is None for x in points) or a.peak_g is None or b.peak_g is None:
+            raise BenchError(f"{files[name]}: the flight did not land ({a.status}, {b.status})")
+        lat1, lon1, lat2, lon2 = (float(x) for x in points)  # type: ignore[arg-type]
+        landing.append(geodesic_inverse(lat1, lon1, lat2, lon2)[0])
+        peak.append(abs(a.peak_g - b.peak_g))
+    figures["landing_error_m"] = float(max(landing))
+    figures["peak_g_error"] = float(max(peak))
+
+    say("Monte Carlo")
+    figures["mc_runs_per_s"] = _campaign_rate(files["mc"], 4000, 2)
+    figures["guided_mc_runs_per_s"] = _campaign_rate(files["guided_mc"], 100, 1)
+    campaign = Campaign(files["mc"], samples=8)
+    packer = campaign.packer
+    values = campaign.sampler.values(np.arange(8))
+    variants = [
+        {k: (float(v[i]) if isinstance(v, np.ndarray) else v[i]) for k, v in values.items()}
+        for i in range(8)
+    ]
+    start = time.perf_counter()
+    for v in variants:
+        fly_reference(packer.build(v)[1])
+    figures["mc_reference_runs_per_s"] = len(variants) / (time.perf_counter() - start)
+
+    say("import and memory (fresh processes)")
+    figures["import_s"] = _import_seconds()
+    small, large = _peak_rss_mb(files["mc"], 1000), _peak_rss_mb(files["mc"], 10_000)
+    per_1000 = max(large - small, 0.0) / 9.0
+    figures["memory_mb_per_1000_runs"] = per_1000
+    figures["memory_mb_100k_runs"] = small + 99.0 * per_1000
+    figures["peak_rss_mb_10k_runs"] = large
+
+    figures["targets"] = {k: {"op": op, "value": v} for k, (op, v) in TARGETS.items()}
+    figures["machine"] = {
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
+    return figures
+
+
+def _met(name: str, value: float) -> str:
+    if name not in TARGETS:
+        return ""
+    op, target = TARGETS[name]
+    ok = value <= target if op == "<=" else value >= target
+    return f"{op} {target:g}  {'met' if ok else 'NOT met'}"
+
+
+def format_bench(figures: dict) -> str:
+    """The benchmark as a table: each figure, its reference and ratio, and its target."""
+    f = figures
+    lines = [
+        f"reentry bench ({f['machine']['cores']} cores, Python {f['machine']['python']})",
+        f"{'figure':<34}{'compiled':>12}{'reference':>12}{'ratio':>9}  target",
+    ]
+
+    def row(label, name, value, reference=None, fmt="{:.3f}"):
+        ref = "" if reference is None else fmt.format(reference)
+        ratio = ""
+        if reference is not None and value > 0 and reference > 0:
+            r = reference / value if name.endswith("_ms") else value / reference
+            ratio = f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
+        lines.append(f"{label:<34}{fmt.format(value):>12}{ref:>12}{ratio:>9}  {_met(name, value)}")
+
+    row("ballistic descent [ms]", "single_ms", f["single_ms"], f["single_reference_ms"])
+    row(
+        "guided nominal flight [ms]",
+        "guided_ms",
+        f["guided_ms"],
+        f["guided_reference_ms"],
+        "{:.1f}",
+    )
+    row(
+        "ballistic Monte Carlo [runs/s]",
+        "mc_runs_per_s",
+        f["mc_runs_per_s"],
+        f["mc_reference_runs_per_s"],
+        "{:.0f}",
+    )
+    row(
+        "guided Monte Carlo [runs/s]",
+        "guided_mc_runs_per_s",
+        f["guided_mc_runs_per_s"],
+        fmt="{:.0f}",
+    )
+    row("landing vs rtol=1e-12 [m]", "landing_error_m", f["landing_error_m"], fmt="{:.2f}")
+    row("peak load vs rtol=1e-12 [g]", "peak_g_error", f["peak_g_error"], fmt="{:.2g}")
+    row("import sim [s]", "import_s", f["import_s"], fmt="{:.2f}")
+    row(
+        "memory per 1,000 runs [MB]",
+        "memory_mb_per_1000_runs",
+        f["memory_mb_per_1000_runs"],
+        fmt="{:.1f}",
+    )
+    row(
+        "100,000-run campaign, est. [MB]",
+        "memory_mb_100k_runs",
+        f["memory_mb_100k_runs"],
+        fmt="{:.0f}",
+    )
+    lines.append("ratio: how many times faster than the solve_ivp reference path")
+    return "\n".join(lines)
+
+
+def finite(figures: dict) -> bool:
+    """True when every figure is a finite number (what the JSON promises)."""
+    return all(math.isfinite(v) for k, v in figures.items() if isinstance(v, float | int))

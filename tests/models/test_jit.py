@@ -1,0 +1,127 @@
+"""The compiled-code cache: where it goes, and what happens when nothing is writable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every candidate folder of the cache under a regular file, so that creating it fails
+# (root ignores permission bits; a file as a parent folder stops everyone).
+_UNWRITABLE = """
+import sys, tempfile, warnings
+blocker = sys.argv[1]
+tempfile.tempdir = blocker + "/tmp"
+warnings.simplefilter("always")
+from sim.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _run_unwritable(tmp_path, *args):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = dict(os.environ)
+    env["REENTRY_SIM_CACHE_DIR"] = str(blocker / "cache")
+    env["XDG_CACHE_HOME"] = str(blocker / "xdg")
+    env["HOME"] = str(blocker / "home")
+    return subprocess.run(
+        [sys.executable, "-c", _UNWRITABLE, str(blocker), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def _cache_warnings(stderr: str) -> list:
+    return [line for line in stderr.splitlines() if "no writable folder" in line]
+
+
+def test_help_works_without_a_writable_cache_with_one_warning(tmp_path):
+    done = _run_unwritable(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "usage: reentry" in done.stdout
+    assert len(_cache_warnings(done.stderr)) == 1  # one warning, not one per function
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow  # compiles the engine from scratch (no cache): about half a minute
+def test_a_run_works_without_a_writable_cache_and_says_it_compiles(tmp_path):
+    """stderr on a terminal (a pseudo-terminal here), where the notice is shown."""
+    import pty
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = dict(os.environ)
+    env["REENTRY_SIM_CACHE_DIR"] = str(blocker / "cache")
+    env["XDG_CACHE_HOME"] = str(blocker / "xdg")
+    env["HOME"] = str(blocker / "home")
+    main_fd, terminal = pty.openpty()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _UNWRITABLE,
+            str(blocker),
+            "run",
+            "configs/soyuz_tma11/ballistic.toml",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+        text=True,
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main_fd)
+    stderr = b"".join(chunks).decode()
+    assert done.returncode == 0, stderr
+    assert '"status": "landed"' in done.stdout
+    assert len(_cache_warnings(stderr)) == 1
+    assert "compiling the physics, once (no cache folder is writable" in stderr
+
+
+def _cache_dir(package_parent: Path, cache: Path) -> Path:
+    code = "from sim.models import _jit; print(_jit.CACHE_DIR)"
+    env = dict(os.environ, REENTRY_SIM_CACHE_DIR=str(cache), PYTHONPATH=str(package_parent))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=package_parent,
+    )
+    return Path(out.stdout.strip())
+
+
+def test_a_change_of_any_source_file_starts_a_fresh_cache(tmp_path):
+    """numba checks a cached function against its own file only: a caller cached before a
+    callee in another module changed would keep the old callee. The folder is named after
+    all the sources, so that a change of one leaves the old machine code unused."""
+    import shutil
+
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT / "sim", copy / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    before = _cache_dir(copy, tmp_path / "cache")
+    assert before.parent == tmp_path / "cache" / "numba"
+    with open(copy / "sim" / "models" / "atmosphere.py", "a") as f:
+        f.write("\n# a change\n")
+    after = _cache_dir(copy, tmp_path / "cache")
+    assert after.parent == before.parent and after != before
