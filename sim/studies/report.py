@@ -21,6 +21,10 @@ LEVELS = {0.5: "50", 0.95: "95", 0.9973: "99_7"}
 
 
 def _finite(x):
+    """JSON has no NaN or infinity: an undefined figure (e.g. the upper bound of a 99.7 %
+    quantile's interval from too few runs) is null."""
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x

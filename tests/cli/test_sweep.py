@@ -1,0 +1,172 @@
+"""``reentry sweep``: the JSON interface, the files, reproducibility and user errors."""
+
+import csv
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+STUDIES = ROOT / "configs" / "soyuz_tma11" / "studies"
+BALLISTIC_MC = STUDIES / "montecarlo_ballistic.toml"
+
+#: The stable keys of ``reentry sweep --json`` (the interface scripts depend on).
+RECORD_KEYS = {
+    "runs",
+    "failed",
+    "runs_per_s",
+    "footprint",
+    "columns",
+    "table",
+    "resumed_runs",
+    "executor",
+}
+FOOTPRINT_KEYS = {
+    "mean_lat_deg",
+    "mean_lon_deg",
+    "ellipse_99_7_semi_major_km",
+    "ellipse_99_7_semi_minor_km",
+    "ellipse_99_7_azimuth_deg",
+    "downrange_p05_km",
+    "downrange_p95_km",
+}
+COLUMN_KEYS = {"mean", "std", "p05", "p50", "p95"}
+
+
+def _sweep(capsys, *argv):
+    code = main(["sweep", *[str(a) for a in argv]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """300 runs of the shipped ballistic Monte Carlo, written to a folder."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("sweep") / "mc"
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(
+            ["sweep", str(BALLISTIC_MC), "--samples", "300", "--quiet", "--json", "--out", str(out)]
+        )
+    assert code == 0
+    return json.loads(buffer.getvalue()), out
+
+
+def _csv_columns(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def test_the_json_has_its_stable_keys(swept):
+    record, out = swept
+    assert RECORD_KEYS <= record.keys()
+    assert FOOTPRINT_KEYS <= record["footprint"].keys()
+    for name in ("peak_g", "distance_to_target_km", "flight_time_s"):
+        assert COLUMN_KEYS <= record["columns"][name].keys()
+    assert record["runs"] == 300 and record["failed"] == 0
+    assert record["resumed_runs"] == 0 and record["executor"] == "serial"
+    assert record["runs_per_s"] > 0
+    assert pathlib.Path(record["table"]) == out / "runs.parquet"
+
+
+def test_the_folder_holds_the_table_the_record_and_the_resolved_study(swept):
+    record, out = swept
+    for name in ("runs.parquet", "runs.csv", "study.json", "study.resolved.toml"):
+        assert (out / name).is_file(), name
+    assert not (out / ".shards").exists()  # checkpoints removed once the table is whole
+    assert json.loads((out / "study.json").read_text())["runs"] == record["runs"]
+    import pyarrow.parquet as pq
+
+    parquet = pq.read_table(out / "runs.parquet").to_pydict()
+    text = _csv_columns(out / "runs.csv")
+    assert parquet["run"] == list(range(300))
+    np.testing.assert_allclose(np.array(text["peak_g"], float), parquet["peak_g"], rtol=1e-15)
+
+
+def test_the_statistics_are_those_of_the_table(swept):
+    """Recomputed with numpy from runs.csv: the record summarises the table it wrote."""
+    record, out = swept
+    table = _csv_columns(out / "runs.csv")
+    peak = np.array(table["peak_g"], float)
+    stats = record["columns"]["peak_g"]
+    assert stats["mean"] == pytest.approx(peak.mean(), rel=1e-12)
+    assert stats["std"] == pytest.approx(peak.std(ddof=1), rel=1e-12)
+    for q in (5, 50, 95):
+        assert stats[f"p{q:02d}"] == pytest.approx(np.percentile(peak, q), rel=1e-12)
+    down = np.array(table["downrange_to_target_km"], float)
+    fp = record["footprint"]
+    assert fp["downrange_p05_km"] == pytest.approx(np.quantile(down, 0.05), rel=1e-12)
+    # The footprint's mean is the geodesic (Karcher) mean; for a spread of tens of km
+    # it differs from the arithmetic mean of the coordinates by far less than 0.01 deg.
+    lat = np.array(table["landing_lat_deg"], float)
+    assert fp["mean_lat_deg"] == pytest.approx(lat.mean(), abs=0.01)
+    assert fp["ellipse_99_7_semi_major_km"] >= fp["ellipse_99_7_semi_minor_km"] > 0
+    assert 0 <= fp["ellipse_99_7_azimuth_deg"] < 180
+
+
+def test_one_seed_gives_one_table_and_another_seed_another(capsys):
+    args = [BALLISTIC_MC, "--samples", "40", "--quiet", "--json"]
+    a = json.loads(_sweep(capsys, *args, "--seed", "7")[1])
+    b = json.loads(_sweep(capsys, *args, "--seed", "7")[1])
+    c = json.loads(_sweep(capsys, *args, "--seed", "8")[1])
+    assert a["columns"]["peak_g"] == b["columns"]["peak_g"]
+    assert a["footprint"] == b["footprint"]
+    assert a["columns"]["peak_g"]["mean"] != c["columns"]["peak_g"]["mean"]
+
+
+def test_the_text_names_the_footprint_and_the_statistics(capsys):
+    code, out, err = _sweep(capsys, BALLISTIC_MC, "--samples", "40", "--quiet")
+    assert code == 0
+    assert "40 runs (montecarlo, seed 2008)" in out
+    assert "99.73 % ellipse" in out and "peak load [g]" in out
+
+
+def _one_line_error(capsys, *argv):
+    code, out, err = _sweep(capsys, *argv)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reentry: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_bad_flags_are_user_errors(capsys, tmp_path):
+    assert "--samples" in _one_line_error(capsys, BALLISTIC_MC, "--samples", "0")
+    assert "--out" in _one_line_error(capsys, BALLISTIC_MC, "--resume")
+    assert "--until" in _one_line_error(capsys, BALLISTIC_MC, "--until", "peak_gg:0.5:0.1")
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "expected"),
+    [
+        (
+            '"atmosphere.density_scale" = { distribution = "normol", std = 0.1 }',
+            "atmosphere.density_scale",
+            "normal",
+        ),
+        ('"atmosphere.density_scale" = { distribution = "normal", std = -0.1 }', "std", "positive"),
+        (
+            '"atmosphere.density_scal" = { distribution = "normal", std = 0.1 }',
+            "atmosphere.density_scal",
+            "density_scale",
+        ),
+    ],
+    ids=["distribution", "negative-std", "unknown-key"],
+)
+def test_a_mistake_in_the_dispersions_names_the_file_and_the_key(
+    capsys, tmp_path, table, key, expected
+):
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'extends = "{(STUDIES / "montecarlo_ballistic.toml").as_posix()}"\n'
+        f"[dispersions]\n{table}\n"
+    )
+    message = _one_line_error(capsys, study, "--samples", "10", "--quiet")
+    assert "study.toml" in message and key in message and expected in message, message
