@@ -104,7 +104,7 @@ class StudySpec:
     kind : str
         ``"montecarlo"``, ``"grid"``, ``"lhs"`` or ``"sobol"``.
     samples : int
-        Runs (Monte Carlo, Latin hypercube) or base samples (Sobol); ignored by a grid.
+        Runs (Monte Carlo, Latin hypercube, scrambled Sobol sequence); ignored by a grid.
     seed : int
     batch_size : int
         Runs per batch handed to the engine (and per checkpoint shard).

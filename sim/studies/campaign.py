@@ -90,6 +90,8 @@ class Campaign:
         self.spec = spec
         keys = [d.key for d in spec.dispersions] + [k for k, _ in spec.sweep]
         nominal = {k: _get(resolved.config, k) for k in keys}
+        for key in [k for k, v in nominal.items() if v is None]:
+            self._check_key(key)
         try:
             self.sampler = Sampler(spec, nominal)
         except ValueError as exc:
@@ -99,6 +101,16 @@ class Campaign:
         )
         base = fly_alone(self.packer._base_program.arrays())
         self.reference = reference_of(base[0])
+
+    def _check_key(self, key: str) -> None:
+        """A dispersed or swept key the scenario does not set must be one it accepts (an
+        optional key with a default): a misspelt key is an error naming the file."""
+        try:
+            build_scenario(self.tree.resolve({**dict(self.overrides), key: 1.0}))
+        except ScenarioError as exc:
+            if exc.key == key or (exc.key or "").startswith(key):
+                section = "sweep" if key in dict(self.spec.sweep) else "dispersions"
+                raise ScenarioError(self.tree.path, f"{section}: {key}", exc.expected) from None
 
     @property
     def t0(self) -> float:
