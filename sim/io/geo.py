@@ -1,0 +1,204 @@
+"""Geometry of the map exports and figures: landing ellipses and their outlines, ground
+tracks split at the antimeridian.
+
+A landing ellipse is data (:class:`Ellipse`: centre, semi-axes [km], azimuth of the major
+axis [deg]); its outline is the plane ellipse of the local east-north frame carried onto the
+WGS-84 ellipsoid by geodesics from the centre (each point at its distance and bearing from
+the centre: the azimuthal equidistant map of the ellipse).
+"""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sim.models.geodesy import geodesic_direct
+
+_CENTRE_LAT = ("center_lat_deg", "centre_lat_deg", "lat_deg", "latitude_deg")
+_CENTRE_LON = ("center_lon_deg", "centre_lon_deg", "lon_deg", "longitude_deg")
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    """A landing ellipse, or a ready outline.
+
+    Attributes
+    ----------
+    lat_deg, lon_deg : float
+        Centre [deg].
+    semi_major_km, semi_minor_km : float
+        Semi-axes [km] (zero for a ready outline).
+    azimuth_deg : float
+        Azimuth of the major axis [deg, clockwise from north].
+    probability : float or None
+        Probability of a landing inside it [-] (e.g. 0.5, 0.95, 0.997).
+    label : str
+        For legends and exports; by default from the probability ("95 %").
+    outline_lat_deg, outline_lon_deg : tuple of float
+        A ready outline [deg] (empty: computed from the semi-axes).
+    """
+
+    lat_deg: float
+    lon_deg: float
+    semi_major_km: float = 0.0
+    semi_minor_km: float = 0.0
+    azimuth_deg: float = 0.0
+    probability: float | None = None
+    label: str = ""
+    outline_lat_deg: tuple = ()
+    outline_lon_deg: tuple = ()
+
+    @property
+    def name(self) -> str:
+        """The label, else the probability in percent ("99.7 %"), else "ellipse"."""
+        if self.label:
+            return self.label
+        if self.probability is not None:
+            return f"{100.0 * self.probability:g} %"
+        return "ellipse"
+
+    def outline(self, n: int = 181) -> tuple[np.ndarray, np.ndarray]:
+        """``(lat, lon)`` [deg] of the closed outline (first point repeated at the end)."""
+        if self.outline_lat_deg:
+            lat = np.asarray(self.outline_lat_deg, dtype=float)
+            lon = np.asarray(self.outline_lon_deg, dtype=float)
+            if lat[0] != lat[-1] or lon[0] != lon[-1]:
+                lat, lon = np.r_[lat, lat[:1]], np.r_[lon, lon[:1]]
+            return lat, lon
+        return ellipse_outline(
+            self.lat_deg,
+            self.lon_deg,
+            self.semi_major_km,
+            self.semi_minor_km,
+            self.azimuth_deg,
+            n,
+        )
+
+
+def ellipse_outline(
+    lat_deg: float,
+    lon_deg: float,
+    semi_major_km: float,
+    semi_minor_km: float,
+    azimuth_deg: float,
+    n: int = 181,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outline of a landing ellipse on WGS-84, ``n`` points, closed.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : float
+        Centre [deg].
+    semi_major_km, semi_minor_km : float
+        Semi-axes [km].
+    azimuth_deg : float
+        Azimuth of the major axis [deg, clockwise from north].
+    n : int
+        Number of points (the last equals the first).
+
+    Returns
+    -------
+    lat, lon : ndarray
+        [deg]; longitudes continuous along the outline (not wrapped).
+    """
+    theta = np.linspace(0.0, 2.0 * math.pi, n)
+    az = math.radians(azimuth_deg)
+    u = semi_major_km * np.cos(theta)  # along the major axis
+    v = semi_minor_km * np.sin(theta)  # along the minor axis, 90 deg clockwise of it
+    east = u * math.sin(az) + v * math.cos(az)
+    north = u * math.cos(az) - v * math.sin(az)
+    distance_m = 1e3 * np.hypot(east, north)
+    bearing = np.degrees(np.arctan2(east, north))
+    lat = np.empty(n)
+    lon = np.empty(n)
+    for k in range(n):
+        lat[k], lon[k], _ = geodesic_direct(lat_deg, lon_deg, float(bearing[k]), distance_m[k])
+    lon = lon_deg + (lon - lon_deg + 180.0) % 360.0 - 180.0
+    lat[-1], lon[-1] = lat[0], lon[0]
+    return lat, lon
+
+
+def as_ellipse(item: Any) -> Ellipse:
+    """An :class:`Ellipse` from an Ellipse, or a mapping with the centre
+    (``center_lat_deg``/``lat_deg``/``latitude_deg`` and the ``lon`` likes),
+    ``semi_major_km``, ``semi_minor_km``, ``azimuth_deg`` and optionally ``probability``
+    and ``label``; or a ready outline: ``lat_deg`` and ``lon_deg`` arrays.
+
+    Raises
+    ------
+    ValueError
+        When the mapping lacks a centre or its semi-axes.
+    """
+    if isinstance(item, Ellipse):
+        return item
+    if not isinstance(item, Mapping):
+        raise ValueError(f"an ellipse (Ellipse or mapping), not {type(item).__name__}")
+    label = str(item.get("label", ""))
+    prob = item.get("probability")
+    prob = None if prob is None else float(prob)
+    lat = next((item[k] for k in _CENTRE_LAT if k in item), None)
+    lon = next((item[k] for k in _CENTRE_LON if k in item), None)
+    if lat is None or lon is None:
+        raise ValueError("an ellipse needs its centre: center_lat_deg and center_lon_deg")
+    if np.ndim(lat) == 1:  # a ready outline
+        lat_a = np.asarray(lat, dtype=float)
+        lon_a = np.asarray(lon, dtype=float)
+        return Ellipse(
+            float(lat_a.mean()),
+            float(lon_a.mean()),
+            probability=prob,
+            label=label,
+            outline_lat_deg=tuple(lat_a),
+            outline_lon_deg=tuple(lon_a),
+        )
+    try:
+        return Ellipse(
+            float(lat),
+            float(lon),
+            float(item["semi_major_km"]),
+            float(item["semi_minor_km"]),
+            float(item.get("azimuth_deg", 0.0)),
+            prob,
+            label,
+        )
+    except KeyError as exc:
+        raise ValueError(f"an ellipse needs {exc.args[0]}") from None
+
+
+def split_antimeridian(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, *columns: ArrayLike
+) -> list[tuple[np.ndarray, ...]]:
+    """A polyline as pieces that do not cross the 180 deg meridian (RFC 7946, 3.1.9).
+
+    Longitudes are wrapped to [-180, 180]; where a step jumps by more than 180 deg the line
+    is cut at the meridian, with the crossing (its latitude and any further ``columns``,
+    e.g. altitude or time) interpolated linearly and put at the end of one piece and the
+    start of the next.
+
+    Returns
+    -------
+    list of tuple of ndarray
+        Per piece ``(lon, lat, *columns)``.
+    """
+    lat = np.asarray(lat_deg, dtype=float).ravel()
+    lon = (np.asarray(lon_deg, dtype=float).ravel() + 180.0) % 360.0 - 180.0
+    cols = [np.asarray(c, dtype=float).ravel() for c in columns]
+    table = np.column_stack([lon, lat, *cols]) if len(lat) else np.zeros((0, 2 + len(cols)))
+    pieces = []
+    start = 0
+    head = table[:0]
+    for j in np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1:
+        a, b = lon[j - 1], lon[j]
+        edge = 180.0 if a > 0 else -180.0
+        f = (edge - a) / (b + (360.0 if a > 0 else -360.0) - a)
+        crossing = table[j - 1] + f * (table[j] - table[j - 1])
+        crossing[0] = edge
+        pieces.append(np.vstack([head, table[start:j], crossing]))
+        head = crossing[None, :].copy()
+        head[0, 0] = -edge
+        start = int(j)
+    pieces.append(np.vstack([head, table[start:]]))
+    return [tuple(piece.T) for piece in pieces]
