@@ -284,7 +284,11 @@ ALIASES = {
     ("KZ", "Shalqar"): "Shalkar",
     ("KZ", "Zhangaqorghan"): "Zhanakorgan",
     ("KZ", "Maqanshy"): "Makanchi",
-    ("IQ", "Al Mawşil al Jadīdah"): "Mosul",  # GeoNames' city section outranks Mosul
+    ("IQ", "Al Mawşil al Jadīdah"): "Mosul",
+    (
+        "IQ",
+        "Al Başrah al Qadīmah",
+    ): "Basra",  # GeoNames' name of Basra ("Old Basra")  # GeoNames' city section outranks Mosul
 }
 
 # Places whose population is small but which matter for Soyuz/Baikonur maps.
