@@ -10,12 +10,18 @@ the centre: the azimuthal equidistant map of the ellipse).
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.models.geodesy import geodesic_direct
+from sim.results.trajectory import Trajectory
+
+#: The colours of the scenarios, by position (Okabe and Ito's; yellow left out, too pale on
+#: white): the figures' lines and the KML tracks.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 _CENTRE_LAT = ("center_lat_deg", "centre_lat_deg", "lat_deg", "latitude_deg")
 _CENTRE_LON = ("center_lon_deg", "centre_lon_deg", "lon_deg", "longitude_deg")
@@ -202,3 +208,108 @@ def split_antimeridian(
         start = int(j)
     pieces.append(np.vstack([head, table[start:]]))
     return [tuple(piece.T) for piece in pieces]
+
+
+def landing_sets(landing_points: Any) -> dict:
+    """Label -> (lat, lon) [deg] arrays, from a table with ``landing_lat_deg`` and
+    ``landing_lon_deg`` columns, an (N, 2) array of (lat, lon), or a mapping label -> any
+    of these."""
+    if landing_points is None:
+        return {}
+    if _is_table(landing_points) or not isinstance(landing_points, Mapping):
+        return {"landing points": _latlon(landing_points)}
+    return {str(label): _latlon(v) for label, v in landing_points.items()}
+
+
+def _is_table(obj):
+    keys = obj.columns if hasattr(obj, "columns") else obj if isinstance(obj, Mapping) else ()
+    return "landing_lat_deg" in keys and "landing_lon_deg" in keys
+
+
+def _latlon(obj):
+    if _is_table(obj):
+        lat, lon = obj["landing_lat_deg"], obj["landing_lon_deg"]
+    else:
+        arr = np.asarray(obj, dtype=float).reshape(-1, 2)
+        lat, lon = arr[:, 0], arr[:, 1]
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lon)  # flights that did not land have none
+    return lat[ok], lon[ok]
+
+
+def track_rows(traj: Trajectory, below_altitude: float | None = None) -> dict:
+    """The rows of a ground track for export: ``time`` [s], ``lat``, ``lon`` [deg],
+    ``altitude`` [m], without the repeated row of each phase change, from the first row
+    below ``below_altitude`` [m] on (None: all)."""
+    t = traj["time"]
+    keep = np.r_[True, np.diff(t) > 0]
+    if below_altitude is not None:
+        below = np.flatnonzero(traj["altitude"] < below_altitude)
+        first = below[0] if below.size else len(t)
+        keep &= np.arange(len(t)) >= first
+    return {
+        "time": t[keep],
+        "lat": traj["latitude_deg"][keep],
+        "lon": traj["longitude_deg"][keep],
+        "altitude": traj["altitude"][keep],
+    }
+
+
+def utc_iso(epoch: datetime | None, t: float) -> str | None:
+    """ISO 8601 UTC of ``t`` [s] after ``epoch`` (None without an epoch), to the
+    millisecond."""
+    if epoch is None:
+        return None
+    when = (epoch + timedelta(seconds=float(t))).astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def event_marks(traj: Trajectory, with_peak: bool = True) -> list[tuple[float, str]]:
+    """``(time [s], label)`` of what a time plot marks: each phase change, labelled with
+    the phase that begins ("-> drogue"), the touchdown and the peak sensed load."""
+    names = list(traj.phase_names)
+    marks = []
+    for e in traj.events:
+        if e.name == "ground":
+            marks.append((e.time, "touchdown"))
+            continue
+        k = names.index(e.phase) if e.phase in names else -1
+        nxt = names[k + 1] if 0 <= k < len(names) - 1 else None
+        marks.append((e.time, f"→ {nxt}" if nxt else e.name))
+    if with_peak and len(traj) and "g_load" in traj.data:
+        i = int(np.argmax(traj["g_load"]))
+        marks.append((float(traj["time"][i]), f"peak {traj['g_load'][i]:.1f} g"))
+    return sorted(marks)
+
+
+def _clip_halfplane(ring: np.ndarray, lon: float, keep_below: bool) -> np.ndarray:
+    """A closed ring of [lon, lat] clipped to lon <= ``lon`` (or >=): Sutherland-Hodgman."""
+    s = (lon - ring[:, 0]) if keep_below else (ring[:, 0] - lon)
+    out = []
+    for k in range(len(ring) - 1):
+        a, b, sa, sb = ring[k], ring[k + 1], s[k], s[k + 1]
+        if sa >= 0:
+            out.append(a)
+        if (sa >= 0) != (sb >= 0):
+            out.append(a + sa / (sa - sb) * (b - a))
+    if out:
+        out.append(out[0])
+    return np.array(out)
+
+
+def split_ring_antimeridian(lat_deg: ArrayLike, lon_deg: ArrayLike) -> list[np.ndarray]:
+    """A closed outline as rings of [lon, lat] [deg] within [-180, 180] (RFC 7946, 3.1.9):
+    one ring, or two cut along the 180 deg meridian when it crosses it."""
+    lat = np.asarray(lat_deg, dtype=float).ravel()
+    lon = np.asarray(lon_deg, dtype=float).ravel()
+    lon = lon[0] + np.r_[0.0, np.cumsum((np.diff(lon) + 180.0) % 360.0 - 180.0)]
+    shift = 360.0 * np.floor((lon.mean() + 180.0) / 360.0)
+    ring = np.column_stack([lon - shift, lat])
+    if ring[:, 0].max() <= 180.0 and ring[:, 0].min() >= -180.0:
+        return [ring]
+    edge = 180.0 if ring[:, 0].max() > 180.0 else -180.0
+    inner = _clip_halfplane(ring, edge, keep_below=edge > 0)
+    outer = _clip_halfplane(ring, edge, keep_below=edge < 0)
+    outer[:, 0] -= 360.0 if edge > 0 else -360.0
+    return [r for r in (inner, outer) if len(r) >= 4]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.io.geo import event_marks
 from sim.models.earth import GeoPoint
 from sim.models.geodesy import geodesic_inverse
 from sim.plotting.style import (
@@ -24,7 +25,6 @@ from sim.plotting.style import (
     Trajectories,
     as_mapping,
     entry_start,
-    event_marks,
     finish,
     mark_events,
     new_axes,
@@ -96,9 +96,14 @@ def plot_column(
     return finish(ax, time_label(trajs), ylabel, legend=legend)
 
 
-def plot_altitude_time(trajectories: Trajectories, ax: Any = None, window: Any = "flight") -> Any:
-    """Altitude [km] against time [s], the whole flight by default."""
-    return plot_column(trajectories, "altitude", "altitude [km]", ax, scale=1e-3, window=window)
+def plot_altitude_time(
+    trajectories: Trajectories, ax: Any = None, window: Any = "flight", **kw: Any
+) -> Any:
+    """Altitude [km] against time [s], the whole flight by default (keywords:
+    :func:`plot_column`)."""
+    return plot_column(
+        trajectories, "altitude", "altitude [km]", ax, scale=1e-3, window=window, **kw
+    )
 
 
 def plot_g_load(
@@ -107,8 +112,10 @@ def plot_g_load(
     signed: bool = True,
     documented: Mapping[Any, tuple[str, str] | None] | None = None,
     window: Any = "entry",
+    **kw: Any,
 ) -> Any:
-    """Sensed load [g] against time [s], with the documented peak when there is one.
+    """Sensed load [g] against time [s], with the documented peak when there is one
+    (keywords: :func:`plot_column`).
 
     Parameters
     ----------
@@ -122,7 +129,7 @@ def plot_g_load(
     trajs = as_mapping(trajectories)
     column = "g_load_eyeballs_in" if signed else "g_load"
     ylabel = "sensed load [g] (+ eyeballs-in)" if signed else "sensed load [g]"
-    ax = plot_column(trajs, column, ylabel, ax, window=window)
+    ax = plot_column(trajs, column, ylabel, ax, window=window, **kw)
     ax.axhline(0.0, color="k", lw=0.5)
     line_styles = styles(trajs)
     drawn = set()
@@ -142,7 +149,7 @@ def plot_g_load(
                 ax.axhspan(lo, hi, color=color, alpha=0.15, lw=0, label=label, zorder=0.6)
             else:
                 ax.axhline(lo, color=color, ls=(0, (6, 3)), lw=1.0, alpha=0.8, label=label)
-    return finish(ax, ax.get_xlabel(), ylabel)
+    return finish(ax, ax.get_xlabel(), ylabel, legend=kw.get("legend", True))
 
 
 def plot_heat_flux(
@@ -176,28 +183,41 @@ def plot_heating(trajectories: Trajectories, axes: Any = None, window: Any = "en
     return axes[0].figure
 
 
-def plot_dynamic_pressure(trajectories: Trajectories, ax: Any = None, window: Any = "entry") -> Any:
-    """Dynamic pressure [kPa] against time [s]."""
+def plot_dynamic_pressure(
+    trajectories: Trajectories, ax: Any = None, window: Any = "entry", **kw: Any
+) -> Any:
+    """Dynamic pressure [kPa] against time [s] (keywords: :func:`plot_column`)."""
     return plot_column(
-        trajectories, "dynamic_pressure", "dynamic pressure [kPa]", ax, scale=1e-3, window=window
-    )
+        trajectories, "dynamic_pressure", "dynamic pressure [kPa]", ax, scale=1e-3,
+        window=window, **kw,
+    )  # fmt: skip
 
 
-def plot_mach(trajectories: Trajectories, ax: Any = None, window: Any = "entry") -> Any:
-    """Mach number [-] against time [s] (log scale: hypersonic to subsonic)."""
-    ax = plot_column(trajectories, "mach", "Mach number [-]", ax, window=window)
+def plot_mach(trajectories: Trajectories, ax: Any = None, window: Any = "entry", **kw: Any) -> Any:
+    """Mach number [-] against time [s] on a log scale, hypersonic to subsonic (keywords:
+    :func:`plot_column`)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    ax = plot_column(trajectories, "mach", "Mach number [-]", ax, window=window, **kw)
     ax.set_yscale("log")
     ax.axhline(1.0, color="k", lw=0.5)
+    ax.yaxis.set_major_locator(FixedLocator([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30]))
+    formatter = ScalarFormatter()
+    formatter.set_scientific(False)
+    ax.yaxis.set_major_formatter(formatter)
+    ax.yaxis.set_minor_formatter(NullFormatter())
     return ax
 
 
 def plot_flight_path_angle(
-    trajectories: Trajectories, ax: Any = None, window: Any = "entry"
+    trajectories: Trajectories, ax: Any = None, window: Any = "entry", **kw: Any
 ) -> Any:
-    """Air-relative flight-path angle [deg] against time [s]."""
+    """Air-relative flight-path angle [deg] against time [s] (keywords:
+    :func:`plot_column`)."""
     return plot_column(
-        trajectories, "flight_path_angle_deg", "flight-path angle [deg]", ax, window=window
-    )
+        trajectories, "flight_path_angle_deg", "flight-path angle [deg]", ax, window=window,
+        **kw,
+    )  # fmt: skip
 
 
 def _wrapped(angle_deg):
@@ -304,6 +324,10 @@ def _mark_along(ax, traj, t, x, y, st, single, placed):
         peak = label.startswith("peak")
         if not (peak or single):
             continue
+        if peak and not any(ln.get_label() == "peak sensed load" for ln in ax.lines):
+            # the legend's entry: a neutral star, not one scenario's
+            ax.plot([], [], ls="none", marker="*", ms=9, color="white", mec="k", mew=0.7,
+                    label="peak sensed load")  # fmt: skip
         (dot,) = ax.plot(
             [x[i]], [y[i]], ls="none", marker="*" if peak else "o", ms=9 if peak else 4,
             color=st.color, mec="k", mew=0.5, zorder=4,

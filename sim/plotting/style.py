@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from sim.io.geo import PALETTE, event_marks
 from sim.results.trajectory import LANDED, Trajectory
 
 #: One trajectory, or a mapping name -> trajectory (one line each).
 Trajectories = Trajectory | Mapping[str, Trajectory]
 
-#: Okabe-Ito colours (yellow left out: too pale on white).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: Okabe-Ito colours (yellow left out: too pale on white), shared with the KML tracks.
+COLORS = PALETTE
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = (None, "o", "s", "^", "D", "v", "P")
 
@@ -149,24 +150,6 @@ def time_window(trajectories: Mapping, window: Any = "entry") -> tuple[float, fl
 
 
 # --- events -----------------------------------------------------------------------------
-def event_marks(traj: Trajectory, with_peak: bool = True) -> list[tuple[float, str]]:
-    """``(time [s], label)`` of what a time plot marks: each phase change, labelled with
-    the phase that begins ("-> drogue"), the touchdown and the peak sensed load."""
-    names = list(traj.phase_names)
-    marks = []
-    for e in traj.events:
-        if e.name == "ground":
-            marks.append((e.time, "touchdown"))
-            continue
-        k = names.index(e.phase) if e.phase in names else -1
-        nxt = names[k + 1] if 0 <= k < len(names) - 1 else None
-        marks.append((e.time, f"→ {nxt}" if nxt else e.name))
-    if with_peak and len(traj) and "g_load" in traj.data:
-        i = int(np.argmax(traj["g_load"]))
-        marks.append((float(traj["time"][i]), f"peak {traj['g_load'][i]:.1f} g"))
-    return sorted(marks)
-
-
 def value_at(traj: Trajectory, x: np.ndarray, y: np.ndarray, t: float) -> float:
     """``y`` at time ``t`` [s] on the stored rows (the later row at a phase change)."""
     times = traj["time"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.io.geo import Ellipse, as_ellipse
+from sim.io.geo import Ellipse, as_ellipse, landing_sets
 from sim.models.earth import GeoPoint
 from sim.plotting.mapdata import load_towns
 from sim.plotting.maps import draw_basemap, new_map, plot_ellipse, plot_point, plot_track
@@ -24,36 +24,6 @@ from sim.plotting.style import ENTRY_ALTITUDE, FONT, Trajectories, as_mapping, s
 
 #: Ellipse colours by probability (darker: more likely).
 _ELLIPSE_COLORS = ("#1b4f72", "#2e86c1", "#85c1e9")
-
-
-def _landing_sets(landing_points: Any) -> dict:
-    """Label -> (lat, lon) [deg] arrays, from a table with ``landing_lat_deg`` and
-    ``landing_lon_deg`` columns, an (N, 2) array of (lat, lon), or a mapping label -> any
-    of these."""
-    if landing_points is None:
-        return {}
-    if _is_table(landing_points) or not isinstance(landing_points, Mapping):
-        return {"landing points": _latlon(landing_points)}
-    return {str(label): _latlon(v) for label, v in landing_points.items()}
-
-
-def _is_table(obj):
-    try:
-        return "landing_lat_deg" in obj and "landing_lon_deg" in obj
-    except TypeError:
-        return False
-
-
-def _latlon(obj):
-    if _is_table(obj):
-        lat, lon = obj["landing_lat_deg"], obj["landing_lon_deg"]
-    else:
-        arr = np.asarray(obj, dtype=float).reshape(-1, 2)
-        lat, lon = arr[:, 0], arr[:, 1]
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    ok = np.isfinite(lat) & np.isfinite(lon)  # flights that did not land have none
-    return lat[ok], lon[ok]
 
 
 def auto_extent(
@@ -129,6 +99,7 @@ def plot_track_map(
     focus: str = "auto",
     title: str | None = None,
     width: float = 9.0,
+    text_size: float = 8.5,
     **basemap: Any,
 ) -> Any:
     """Ground tracks below ``below_altitude`` [m] on a base map (coastlines, lakes, rivers,
@@ -158,6 +129,8 @@ def plot_track_map(
         (track ends, landing points, ellipses, target, documented points); ``"auto"``:
         ``"landing"`` when there are landing points or ellipses.
     title : str, optional
+    text_size : float
+        Of the target's and the documented landings' names [pt].
     **basemap
         Keywords of :func:`sim.plotting.maps.draw_basemap` (``towns``, ``max_towns``...).
 
@@ -167,7 +140,7 @@ def plot_track_map(
         With the base map (``sim.plotting.maps.basemap_of(ax)``).
     """
     trajs = {} if trajectories is None else as_mapping(trajectories)
-    sets = _landing_sets(landing_points)
+    sets = landing_sets(landing_points)
     outlines = [as_ellipse(e) for e in ellipses]
     tracks = {}
     for name, traj in trajs.items():
@@ -228,10 +201,12 @@ def plot_track_map(
         dots._sim_avoid = True
     if target is not None:
         plot_point(ax, target.latitude_deg, target.longitude_deg, marker="*", color="#1a5276",
-                   ms=13, text="target", text_offset=(7, 6), label="target")  # fmt: skip
+                   ms=13, text="target", text_offset=(7, 6), label="target",
+                   fontsize=text_size)  # fmt: skip
     for label, p in (documented or {}).items():
         plot_point(ax, p.latitude_deg, p.longitude_deg, marker="X", color="#922b21", ms=9,
-                   text="documented", text_offset=(-7, 6), label=label)  # fmt: skip
+                   text="documented", text_offset=(-7, 6), label=label,
+                   fontsize=text_size)  # fmt: skip
     xy = [np.column_stack(_project(ax, la, lo)) for la, lo in zip(lats, lons, strict=True)]
     corner = _legend_corner(ax, np.vstack(xy) if xy else np.zeros((0, 2)))
     if ax.get_legend_handles_labels()[0]:
