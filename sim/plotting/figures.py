@@ -54,6 +54,7 @@ def plot_column(
     events: bool = True,
     event_labels: bool = True,
     legend: bool = True,
+    line_kw: Mapping[str, Any] | None = None,
 ) -> Any:
     """A time plot of one column (or of ``column(traj)``) times ``scale``.
 
@@ -74,6 +75,8 @@ def plot_column(
     event_labels, legend : bool
         Label the events above the axes; draw the legend (a lower panel of a stack may
         leave both to the panel above).
+    line_kw : mapping, optional
+        Overrides of the scenarios' line styles (``{"marker": None, "lw": 0.8}``).
     """
     trajs = as_mapping(trajectories)
     ax = new_axes(ax)
@@ -86,7 +89,10 @@ def plot_column(
     for name, traj in trajs.items():
         t = traj["time"]
         k = (t >= span[0]) & (t <= span[1])
-        ax.plot(t[k], values(traj)[k], label=_label(name), **line_styles[name].kw)
+        kw = {**line_styles[name].kw, **(line_kw or {})}
+        if kw.get("marker") is None:
+            kw.pop("markevery", None)
+        ax.plot(t[k], values(traj)[k], label=_label(name), **kw)
     ax.set_xlim(*span)
     if events:
         if len(trajs) == 1:
@@ -246,8 +252,9 @@ def plot_bank_angle(trajectories: Trajectories, ax: Any = None, window: Any = "e
     trajs = as_mapping(trajectories)
     span = time_window(trajs, window)
     dense = {name: _dense(traj, span) for name, traj in trajs.items()}
+    # no markers: a rolling capsule's sawtooth would carry hundreds
     ax = plot_column(dense, lambda tr: _wrapped(tr["bank_angle_deg"]), "bank angle [deg]", ax,
-                     window=span, legend=False)  # fmt: skip
+                     window=span, legend=False, line_kw={"marker": None, "lw": 1.0})  # fmt: skip
     line_styles = styles(trajs)
     for name, traj in dense.items():
         st = line_styles[name]

@@ -82,6 +82,23 @@ def _figure_legend(fig, axes):
                    fontsize=FONT["legend"] + 0.5, frameon=False)  # fmt: skip
 
 
+def overview_figure(results: ResultFolder) -> Any:
+    """Altitude against speed, the sensed load and the ground-track map side by side
+    (``reentry plot --figure``); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    trajs = _in_order(results)
+    fig = plt.figure(figsize=(17.0, 5.0), layout="constrained")
+    axes = fig.subplots(1, 3)
+    F.plot_altitude_speed(trajs, axes[0])
+    F.plot_g_load(trajs, axes[1], documented=results.documented)
+    plot_track_map(trajs, axes[2], target=_target(results),
+                   documented=documented_points(results.documented.values()),
+                   max_towns=20, town_fontsize=6.5, label_fontsize=7.0)  # fmt: skip
+    _figure_legend(fig, axes)
+    return fig
+
+
 # --- the report ----------------------------------------------------------------------------
 def _summary_lines(document: dict) -> list[str]:
     """The text table of :func:`sim.io.text.format_comparison` up to the documented blocks."""
@@ -307,6 +324,7 @@ def write_exports(out_dir: str | Path, results: ResultFolder) -> list[Path]:
 __all__ = [
     "FORMATS",
     "comparison_figure",
+    "overview_figure",
     "report_figure",
     "results_of",
     "write_exports",
