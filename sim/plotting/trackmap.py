@@ -27,11 +27,16 @@ _ELLIPSE_COLORS = ("#1b4f72", "#2e86c1", "#85c1e9")
 
 
 def auto_extent(
-    lats: Iterable[np.ndarray], lons: Iterable[np.ndarray], pad: float = 0.08, aspect=1.5
+    lats: Iterable[np.ndarray],
+    lons: Iterable[np.ndarray],
+    pad: float = 0.08,
+    aspect: float = 1.5,
+    min_span: float = 0.6,
 ) -> tuple[float, float, float, float]:
     """An extent (lon_min, lon_max, lat_min, lat_max) [deg] holding the points with a
-    margin, widened to about ``aspect`` (width / height on the ground) and at least 2 deg
-    across; longitudes may run past 180 deg (a map across the antimeridian)."""
+    margin, widened to about ``aspect`` (width / height on the ground) and at least
+    ``min_span`` [deg] across; longitudes may run past 180 deg (a map across the
+    antimeridian)."""
     lat = np.concatenate([np.ravel(a) for a in lats])
     lon = np.concatenate([np.ravel(a) for a in lons])
     ok = np.isfinite(lat) & np.isfinite(lon)
@@ -40,9 +45,9 @@ def auto_extent(
     lon = ref + (lon - ref + 180.0) % 360.0 - 180.0  # continuous about the first point
     lo_lat, hi_lat = float(lat.min()), float(lat.max())
     lo_lon, hi_lon = float(lon.min()), float(lon.max())
-    dlat = max(hi_lat - lo_lat, 2.0) * (1 + 2 * pad)
+    dlat = max(hi_lat - lo_lat, min_span) * (1 + 2 * pad)
     coslat = max(np.cos(np.radians(0.5 * (lo_lat + hi_lat))), 0.2)
-    dlon = max(hi_lon - lo_lon, 2.0) * (1 + 2 * pad)
+    dlon = max(hi_lon - lo_lon, min_span) * (1 + 2 * pad)
     if dlon * coslat < aspect * dlat:
         dlon = aspect * dlat / coslat
     else:
@@ -80,8 +85,8 @@ def _legend_corner(ax, xy):
     counts = {
         "upper left": np.sum((u < 0.4) & (v > 0.6)),
         "upper right": np.sum((u > 0.6) & (v > 0.6)),
-        "lower left": np.sum((u < 0.4) & (v < 0.4)) + 0.5,  # the scale bar is there
-        "lower right": np.sum((u > 0.6) & (v < 0.4)) + 0.5,  # the attribution is there
+        "lower left": np.sum((u < 0.4) & (v < 0.4)) + 20,  # the scale bar is there
+        "lower right": np.sum((u > 0.6) & (v < 0.4)) + 20,  # the attribution is there
     }
     return min(counts, key=lambda k: counts[k])
 
@@ -195,8 +200,10 @@ def plot_track_map(
         plot_ellipse(ax, e, color=color, fill_alpha=0.08, label=f"{e.name} ellipse")
     for k, (label, (lat, lon)) in enumerate(sets.items()):
         x, y = _project(ax, lat, lon)
-        (dots,) = ax.plot(x, y, ls="none", marker=".", ms=3, alpha=0.5, zorder=3.05,
-                          color=("#34495e", "#7d3c98", "#1e8449")[k % 3],
+        few = len(lat) < 50
+        (dots,) = ax.plot(x, y, ls="none", marker="o" if few else ".", ms=4.5 if few else 3,
+                          alpha=0.9 if few else 0.5, mec="white", mew=0.4 if few else 0.0,
+                          zorder=3.05, color=("#34495e", "#7d3c98", "#1e8449")[k % 3],
                           label=f"{label} ({len(lat)})")  # fmt: skip
         dots._sim_avoid = True
     if target is not None:
