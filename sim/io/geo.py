@@ -257,27 +257,36 @@ def track_rows(traj: Trajectory, below_altitude: float | None = None) -> dict:
 
 
 def utc_iso(epoch: datetime | None, t: float) -> str | None:
-    """ISO 8601 UTC of ``t`` [s] after ``epoch`` (None without an epoch), to the
+    """ISO 8601 UTC of ``t`` [s] after ``epoch`` (None without an epoch), to the nearest
     millisecond."""
     if epoch is None:
         return None
-    when = (epoch + timedelta(seconds=float(t))).astimezone(UTC)
+    when = (epoch + timedelta(milliseconds=round(1e3 * float(t)))).astimezone(UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def event_marks(traj: Trajectory, with_peak: bool = True) -> list[tuple[float, str]]:
-    """``(time [s], label)`` of what a time plot marks: each phase change, labelled with
-    the phase that begins ("-> drogue"), the touchdown and the peak sensed load."""
+    """``(time [s], label)`` of the events of a flight, in time order: each phase change
+    labelled with the phase that begins ("→ drogue"), the touchdown, any other entry of
+    the event log under its own name (e.g. "time limit") and the peak sensed load
+    ("peak 9.0 g": the engine's, refined between steps, when the trajectory has it in
+    ``peaks``; else the largest stored row)."""
     names = list(traj.phase_names)
     marks = []
     for e in traj.events:
-        if e.name == "ground":
-            marks.append((e.time, "touchdown"))
-            continue
         k = names.index(e.phase) if e.phase in names else -1
         nxt = names[k + 1] if 0 <= k < len(names) - 1 else None
-        marks.append((e.time, f"→ {nxt}" if nxt else e.name))
-    if with_peak and len(traj) and "g_load" in traj.data:
+        if e.name == "ground":
+            marks.append((e.time, "touchdown"))
+        elif e.name.startswith("end of ") and nxt is not None:
+            marks.append((e.time, f"→ {nxt}"))
+        else:
+            marks.append((e.time, e.name))
+    peaks = traj.peaks or {}
+    if with_peak and peaks.get("peak_g_time") is not None and peaks["peak_g"] > 0:
+        # the engine's peak, refined between the stored steps
+        marks.append((float(peaks["peak_g_time"]), f"peak {peaks['peak_g']:.1f} g"))
+    elif with_peak and len(traj) and "g_load" in traj.data:
         i = int(np.argmax(traj["g_load"]))
         marks.append((float(traj["time"][i]), f"peak {traj['g_load'][i]:.1f} g"))
     return sorted(marks)

@@ -88,6 +88,7 @@ def read_result_folder(path: str | os.PathLike) -> ResultFolder:
             epoch,
             data,
             diagnostics=_guidance(folder / f"{name}.guidance.csv"),
+            peaks=_peaks(entry),
         )
         t = config.get("target")
         targets[name] = (
@@ -98,6 +99,13 @@ def read_result_folder(path: str | os.PathLike) -> ResultFolder:
         doc = entry.get("documented")
         documented[name] = None if not doc else (doc["flight"], doc["case"])
     return ResultFolder(folder, document, trajectories, targets, documented)
+
+
+def _peaks(entry):
+    """The summary's peak load and its time, under the engine's names (for figures)."""
+    if entry.get("peak_g") is None or entry.get("peak_g_time_s") is None:
+        return None
+    return {"peak_g": entry["peak_g"], "peak_g_time": entry["peak_g_time_s"]}
 
 
 def _resolved(path):

@@ -134,7 +134,7 @@ def plot_g_load(
     """
     trajs = as_mapping(trajectories)
     column = "g_load_eyeballs_in" if signed else "g_load"
-    ylabel = "sensed load [g] (+ eyeballs-in)" if signed else "sensed load [g]"
+    ylabel = "sensed load (+ eyeballs-in) [g]" if signed else "sensed load [g]"
     ax = plot_column(trajs, column, ylabel, ax, window=window, **kw)
     ax.axhline(0.0, color="k", lw=0.5)
     line_styles = styles(trajs)
@@ -268,7 +268,7 @@ def plot_bank_angle(trajectories: Trajectories, ax: Any = None, window: Any = "e
             ax.step(times, command, where="post", color=st.color, lw=0.9, alpha=0.8,
                     ls=(0, (1, 1.2)), label=f"{who}{phase}: command")  # fmt: skip
             if reversals.size:
-                at = [value_at(traj, traj["time"], _fill(traj["bank_angle_deg"]), t)
+                at = [value_at(traj["time"], _fill(traj["bank_angle_deg"]), t)
                       for t in reversals]  # fmt: skip
                 ax.plot(reversals, at, ls="none", marker="v", ms=6, color=st.color, mec="k",
                         mew=0.5, zorder=4.5, label=f"{who}{reversals.size} reversals")  # fmt: skip
@@ -327,7 +327,7 @@ def _mark_along(ax, traj, t, x, y, st, single, placed):
     for te, label in event_marks(traj):
         if te < t[0] or te > t[-1]:
             continue
-        i = min(int(np.searchsorted(t, te)), len(t) - 1)
+        xe, ye = value_at(t, x, te), value_at(t, y, te)
         peak = label.startswith("peak")
         if not (peak or single):
             continue
@@ -336,12 +336,12 @@ def _mark_along(ax, traj, t, x, y, st, single, placed):
             ax.plot([], [], ls="none", marker="*", ms=9, color="white", mec="k", mew=0.7,
                     label="peak sensed load")  # fmt: skip
         (dot,) = ax.plot(
-            [x[i]], [y[i]], ls="none", marker="*" if peak else "o", ms=9 if peak else 4,
+            [xe], [ye], ls="none", marker="*" if peak else "o", ms=9 if peak else 4,
             color=st.color, mec="k", mew=0.5, zorder=4,
         )  # fmt: skip
         dot._sim_event = label
         if single:
-            _annotate_clear(ax, x[i], y[i], label, x, y, placed)
+            _annotate_clear(ax, xe, ye, label, x, y, placed)
 
 
 # Text offsets tried around a point [pt], in order of preference.

@@ -150,9 +150,9 @@ def time_window(trajectories: Mapping, window: Any = "entry") -> tuple[float, fl
 
 
 # --- events -----------------------------------------------------------------------------
-def value_at(traj: Trajectory, x: np.ndarray, y: np.ndarray, t: float) -> float:
-    """``y`` at time ``t`` [s] on the stored rows (the later row at a phase change)."""
-    times = traj["time"]
+def value_at(times: np.ndarray, y: np.ndarray, t: float) -> float:
+    """``y`` at time ``t`` [s], linear between the rows at ``times`` (the later row at a
+    phase change, where a time appears twice)."""
     i = int(np.searchsorted(times, t, side="right")) - 1
     i = min(max(i, 0), len(times) - 1)
     if i + 1 < len(times) and times[i + 1] > times[i] and times[i] < t:
@@ -191,7 +191,7 @@ def mark_events(
             if not span[0] <= t <= span[1]:
                 continue
             (dot,) = ax.plot(
-                [t], [value_at(traj, traj["time"], y, t)], ls="none", marker="o", ms=4.0,
+                [t], [value_at(traj["time"], y, t)], ls="none", marker="o", ms=4.0,
                 color=st.color, mec="k", mew=0.5, zorder=4,
             )  # fmt: skip
             dot._sim_event = label
