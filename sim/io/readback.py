@@ -139,7 +139,7 @@ def _read_csv(path):
     return {n: matrix[:, k].copy() for k, n in enumerate(names)}
 
 
-def _phase_names(events, data):
+def _phase_names(events: tuple, data: dict) -> tuple:
     names: list = []
     for e in events:
         if e.phase not in names:
