@@ -13,8 +13,9 @@ folder that cannot be written), reported on one line as
 ``reentry: error: <file>: <key>: <expected>``.
 
 This module only parses arguments and prints: the work is done by public functions of
-the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`). Nothing here imports
-matplotlib unless the ``plot`` command runs.
+the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`,
+:func:`sim.plotting.report.write_plots`). Nothing here imports matplotlib unless figures
+are drawn (``plot``, ``compare --plots``).
 """
 
 import argparse
