@@ -226,11 +226,12 @@ def plot_flight_path_angle(
     )  # fmt: skip
 
 
-def _wrapped(angle_deg):
-    """Degrees wrapped to (-180, 180], with NaN where a line would jump across the wrap."""
+def _wrapped(angle_deg, max_step=180.0):
+    """Degrees wrapped to (-180, 180], with NaN where a line would jump across the wrap or
+    by more than ``max_step`` [deg] between two rows."""
     a = (np.asarray(angle_deg, dtype=float) + 180.0) % 360.0 - 180.0
     out = a.copy()
-    out[1:][np.abs(np.diff(a)) > 180.0] = np.nan
+    out[1:][np.abs(np.diff(a)) > max_step] = np.nan
     return out
 
 
@@ -252,9 +253,14 @@ def plot_bank_angle(trajectories: Trajectories, ax: Any = None, window: Any = "e
     trajs = as_mapping(trajectories)
     span = time_window(trajs, window)
     dense = {name: _dense(traj, span) for name, traj in trajs.items()}
-    # no markers: a rolling capsule's sawtooth would carry hundreds
-    ax = plot_column(dense, lambda tr: _wrapped(tr["bank_angle_deg"]), "bank angle [deg]", ax,
-                     window=span, legend=False, line_kw={"marker": None, "lw": 1.0})  # fmt: skip
+    # no markers: a rolling capsule's sawtooth would carry hundreds. Without dense output
+    # (a folder read back) the stored rows may be too far apart for a rolling capsule: the
+    # line is broken where the bank moves more than 45 deg between rows, and dots drawn.
+    sparse = not all(tr.segments for tr in trajs.values())
+    ax = plot_column(dense, lambda tr: _wrapped(tr["bank_angle_deg"], 45.0 if sparse else 180.0),
+                     "bank angle [deg]", ax, window=span, legend=False,
+                     line_kw={"marker": "." if sparse else None, "ms": 2.5, "markevery": 1,
+                              "lw": 1.0})  # fmt: skip
     line_styles = styles(trajs)
     for name, traj in dense.items():
         st = line_styles[name]

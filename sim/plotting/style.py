@@ -245,8 +245,9 @@ def shade_phases(ax: Any, traj: Trajectory, span: tuple[float, float]) -> None:
                 ax.axvspan(a, b, color="#000000", alpha=0.04, lw=0, zorder=0)
 
 
-def note_not_landed(ax: Any, trajectories: Mapping) -> Any:
-    """A red note on the axes for every flight that did not land; returns the text or None."""
+def note_not_landed(ax: Any, trajectories: Mapping, y: float = 0.5) -> Any:
+    """A red note on the axes (at height ``y``, axes fraction) for every flight that did not
+    land; returns the text or None."""
     lines = [
         f"{'' if name is None else name + ': '}did not land ({traj.status})"
         for name, traj in trajectories.items()
@@ -255,7 +256,7 @@ def note_not_landed(ax: Any, trajectories: Mapping) -> Any:
     if not lines:
         return None
     return ax.text(
-        0.5, 0.5, "\n".join(lines), transform=ax.transAxes, ha="center", va="center",
+        0.5, y, "\n".join(lines), transform=ax.transAxes, ha="center", va="center",
         fontsize=FONT["note"], color="#b03a2e", fontweight="bold", zorder=6,
         bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "#b03a2e", "pad": 3.0},
     )  # fmt: skip

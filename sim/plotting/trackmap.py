@@ -20,7 +20,15 @@ from sim.io.geo import Ellipse, as_ellipse, landing_sets
 from sim.models.earth import GeoPoint
 from sim.plotting.mapdata import load_towns
 from sim.plotting.maps import draw_basemap, new_map, plot_ellipse, plot_point, plot_track
-from sim.plotting.style import ENTRY_ALTITUDE, FONT, Trajectories, as_mapping, styles
+from sim.plotting.style import (
+    ENTRY_ALTITUDE,
+    FONT,
+    Trajectories,
+    as_mapping,
+    note_not_landed,
+    styles,
+)
+from sim.results.trajectory import LANDED
 
 #: Ellipse colours by probability (darker: more likely).
 _ELLIPSE_COLORS = ("#1b4f72", "#2e86c1", "#85c1e9")
@@ -193,8 +201,9 @@ def plot_track_map(
         if st.marker:
             kw.update(marker=st.marker, ms=3.5, mfc="white", mew=0.9,
                       markevery=(0.03 + 0.037 * st.index, 0.1))  # fmt: skip
+        # a dot where it landed; nothing at the end of a flight that did not land
         plot_track(ax, lat, lon, color=st.color, lw=1.6, label=None if name is None else str(name),
-                   **kw)  # fmt: skip
+                   end_marker="o" if trajs[name].status == LANDED else None, **kw)  # fmt: skip
     for k, e in enumerate(sorted(outlines, key=lambda e: e.probability or 0.0)):
         color = _ELLIPSE_COLORS[min(k, len(_ELLIPSE_COLORS) - 1)]
         plot_ellipse(ax, e, color=color, fill_alpha=0.08, label=f"{e.name} ellipse")
@@ -214,6 +223,7 @@ def plot_track_map(
         plot_point(ax, p.latitude_deg, p.longitude_deg, marker="X", color="#922b21", ms=9,
                    text="documented", text_offset=(-7, 6), label=label,
                    fontsize=text_size)  # fmt: skip
+    note_not_landed(ax, trajs, y=0.9)
     xy = [np.column_stack(_project(ax, la, lo)) for la, lo in zip(lats, lons, strict=True)]
     corner = _legend_corner(ax, np.vstack(xy) if xy else np.zeros((0, 2)))
     if ax.get_legend_handles_labels()[0]:

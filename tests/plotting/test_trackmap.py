@@ -102,3 +102,12 @@ def test_map_on_given_axes(flights):
     fig, ax = plt.subplots(figsize=(5, 4))
     out = plot_track_map(flights, ax, target=TARGET, title="small")
     assert out is ax and basemap_of(ax).ax is ax and ax.get_title() == "small"
+
+
+def test_a_flight_that_did_not_land_says_so_on_the_map(flights):
+    short = run_scenario(load_scenario(SMALL, {"simulation.max_time_s": 300}))
+    ax = plot_track_map({"shallow": flights["shallow"], "short": short})
+    notes = [t.get_text() for t in ax.texts if "did not land" in t.get_text()]
+    assert notes == ["short: did not land (time_limit)"]
+    ends = [ln for ln in ax.lines if ln.get_marker() == "o" and len(ln.get_xdata()) == 1]
+    assert len(ends) == 1  # a landing dot for the flight that landed only
