@@ -3,9 +3,10 @@
 ::
 
     reentry run SCENARIO.toml [--out DIR] [--json] [--set KEY=VALUE ...] [--unset KEY ...]
-    reentry compare PATH... [--out DIR] [--json] [--set KEY=VALUE ...] [--unset KEY ...]
-    reentry plot PATH... --figure FILE.png [--set KEY=VALUE ...]
+    reentry compare PATH... [--out DIR [--plots] [--format F]] [--json] [--set KEY=VALUE ...]
+    reentry plot PATH... (--figure FILE.png | --out DIR) [--format png|svg|pdf]
     reentry sweep FILE [--samples N] [--seed S] [--executor ...] [--out DIR] [--resume] [--json]
+    reentry bench [FOLDER] [--json]
 
 Exit status: 0 when every scenario was simulated (whatever its flight status: a capsule
 that skips out or stops early is a result, reported with its status); 2 for any user error
@@ -14,8 +15,9 @@ folder that cannot be written), reported on one line as
 ``reentry: error: <file>: <key>: <expected>``.
 
 This module only parses arguments and prints: the work is done by public functions of
-the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`). Nothing here imports
-matplotlib unless the ``plot`` command runs.
+the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`,
+:func:`sim.plotting.report.write_plots`). Nothing here imports matplotlib unless figures
+are drawn (``plot``, ``compare --plots``).
 """
 
 import argparse
@@ -109,25 +111,46 @@ def _parser():
         "(and NAME.guidance.csv) per scenario, and summary.json",
     )
     cmp_.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    cmp_.add_argument(
+        "--plots",
+        action="store_true",
+        help="also write into --out every figure (--format), report.pdf and report.png, "
+        "tracks.kml (Google Earth) and tracks.geojson (QGIS)",
+    )
+    _format_option(cmp_)
     common(cmp_)
 
     plot = sub.add_parser(
         "plot",
-        help="draw altitude, load and ground tracks to a file",
-        description="Simulate scenarios and draw altitude against speed, "
-        "the sensed load and the ground tracks into one image.",
+        help="draw the figures of scenarios or of an output folder",
+        description="Simulate scenarios (or read back a folder written by 'reentry compare "
+        "--out DIR') and draw altitude against speed, the sensed load and the ground "
+        "tracks into one image (--figure), or every figure, the report and the KML and "
+        "GeoJSON tracks into a folder (--out).",
     )
     plot.add_argument("paths", metavar="PATH", nargs="+")
-    plot.add_argument(
+    where = plot.add_mutually_exclusive_group(required=True)
+    where.add_argument(
         "--figure",
         metavar="FILE",
-        required=True,
         help="image file to write (format from the suffix: .png, .pdf, .svg)",
     )
+    where.add_argument("--out", metavar="DIR", help="folder for every figure and the report")
+    _format_option(plot)
     common(plot)
     sweep.add_parser(sub, common)
     bench.add_parser(sub)
     return p
+
+
+def _format_option(sp):
+    sp.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="file format of the figures (default png)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,6 +184,8 @@ def _dispatch(args):
     overrides = _overrides(args)
     if args.command == "sweep":
         return sweep.run(args, overrides)
+    if args.command == "plot" and any(_is_result_folder(p) for p in args.paths):
+        return _plot_folder(args, overrides)
     if args.command == "run":
         paths = [Path(args.scenario)]
     else:
@@ -168,9 +193,15 @@ def _dispatch(args):
     scenarios = [load_scenario(p, overrides) for p in paths]
     check_names(scenarios)
     if args.command == "plot":
-        return _plot(scenarios, args.figure)
+        return _plot(scenarios, args)
+    if getattr(args, "plots", False) and not args.out:
+        raise UserError("--plots: needs --out DIR (the folder the figures go to)")
     return _report(
-        scenarios, with_baseline=args.command == "compare", as_json=args.json, out=args.out
+        scenarios,
+        with_baseline=args.command == "compare",
+        as_json=args.json,
+        out=args.out,
+        plots=args.fmt if getattr(args, "plots", False) else None,
     )
 
 
@@ -205,12 +236,15 @@ def _expand(paths):
     return files
 
 
-def _report(scenarios, *, with_baseline, as_json, out):
+def _report(scenarios, *, with_baseline, as_json, out, plots=None):
     out_dir = prepare_folder(out) if out else None
     comparison = compare(scenarios, with_baseline=with_baseline)
     document = comparison.document()
     if out_dir is not None:
         write_comparison(out_dir, document, comparison.runs)
+    if out_dir is not None and plots:
+        written = _write_plots(out_dir, comparison, plots)
+        print(f"wrote {len(written)} figure and map files to {out_dir}", file=sys.stderr)
     if as_json:
         print(json.dumps(document, allow_nan=False))
     else:
@@ -218,30 +252,60 @@ def _report(scenarios, *, with_baseline, as_json, out):
     return EXIT_OK
 
 
-def _plot(scenarios, figure):
+def _is_result_folder(text):
+    return (Path(text) / "summary.json").is_file()
+
+
+def _agg():
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    from sim.plotting.figures import plot_altitude_speed, plot_g_load, plot_ground_tracks
-    from sim.results.documented import documented_points
 
-    comparison = compare(scenarios, with_baseline=False)
-    trajectories = {r.scenario.name: r.trajectory for r in comparison.runs}
-    target = next((s.target for s in scenarios if s.target is not None), None)
-    markers = documented_points(s.documented for s in scenarios)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), constrained_layout=True)
-    plot_altitude_speed(trajectories, ax=axes[0])
-    plot_g_load(trajectories, ax=axes[1])
-    plot_ground_tracks(trajectories, ax=axes[2], markers=markers, target=target)
+def _write_plots(out_dir, source, fmt):
+    """Every figure, the report and the KML/GeoJSON of a comparison (or a folder read back)."""
+    _agg()
+    from sim.plotting.report import results_of, write_plots
+
+    results = source if hasattr(source, "trajectories") else results_of(source)
+    return write_plots(out_dir, results, fmt)
+
+
+def _plot_folder(args, overrides):
+    from sim.io.readback import read_result_folder
+
+    if len(args.paths) != 1:
+        raise UserError("plot: one output folder (with summary.json), or scenario files")
+    if overrides:
+        raise UserError("--set/--unset: change scenarios, not a folder of results")
+    return _draw(read_result_folder(args.paths[0]), args)
+
+
+def _plot(scenarios, args):
+    from sim.plotting.report import results_of
+
+    return _draw(results_of(compare(scenarios, with_baseline=False)), args)
+
+
+def _draw(results, args):
+    if args.out:
+        out_dir = prepare_folder(args.out)
+        written = _write_plots(out_dir, results, args.fmt)
+        print(f"wrote {len(written)} files to {out_dir}")
+        return EXIT_OK
+    _agg()
+    from sim.plotting.report import overview_figure
+
+    fig = overview_figure(results)
     try:
-        fig.savefig(figure)
+        fig.savefig(args.figure)
     except (OSError, ValueError) as exc:
-        raise UserError(f"{figure}: a writable image file ({exc})") from None
+        raise UserError(f"{args.figure}: a writable image file ({exc})") from None
     finally:
+        import matplotlib.pyplot as plt
+
         plt.close(fig)
-    print(f"wrote {figure}")
+    print(f"wrote {args.figure}")
     return EXIT_OK
 
 

@@ -366,3 +366,72 @@ def test_version_flag(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"reentry-sim {sim.__version__}"
+
+
+# ---------------------------------------------------------------------------------------
+# Figures, maps and exports
+# ---------------------------------------------------------------------------------------
+FIGURES = {"ground_tracks", "landing_zone", "altitude_time", "load", "comparison"}
+
+
+def test_compare_plots_writes_figures_report_and_maps(capsys, scenario_dir, tmp_path):
+    out_dir = tmp_path / "out"
+    code, out, err = _run(capsys, "compare", scenario_dir, "--out", out_dir, "--plots", "--json")
+    assert code == 0
+    json.loads(out)  # stdout stays one JSON document; the files are announced on stderr
+    assert err.startswith("wrote ") and str(out_dir) in err
+    names = {p.name for p in out_dir.iterdir()}
+    assert {f"{n}.png" for n in FIGURES} <= names
+    assert {"report.pdf", "report.png", "tracks.kml", "tracks.geojson", "summary.json"} <= names
+    # the folder is a result folder: 'reentry plot' draws it again, in another format
+    again = tmp_path / "again"
+    code, out, _ = _run(capsys, "plot", out_dir, "--out", again, "--format", "svg")
+    assert code == 0 and out.startswith("wrote ")
+    assert {f"{n}.svg" for n in FIGURES} <= {p.name for p in again.iterdir()}
+    figure = tmp_path / "from_folder.png"
+    code, out, _ = _run(capsys, "plot", out_dir, "--figure", figure)
+    assert code == 0 and figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_out_from_scenarios(capsys, tmp_path):
+    code, out, _ = _run(capsys, "plot", SMALL, "--out", tmp_path / "figs", "--format", "pdf")
+    assert code == 0
+    names = {p.name for p in (tmp_path / "figs").iterdir()}
+    assert {f"{n}.pdf" for n in FIGURES} <= names and "tracks.kml" in names
+
+
+def test_plot_and_plots_usage_errors(capsys, scenario_dir, tmp_path):
+    assert "--plots: needs --out DIR" in _user_error(capsys, "compare", SMALL, "--plots")
+    line = _user_error(capsys, "plot", SMALL, "--figure", tmp_path / "a.png", "--out", tmp_path)
+    assert "not allowed with argument" in line
+    assert "one of the arguments --figure --out is required" in _user_error(capsys, "plot", SMALL)
+    assert "invalid choice: 'gif'" in _user_error(
+        capsys, "plot", SMALL, "--out", tmp_path, "--format", "gif"
+    )
+    out_dir = tmp_path / "out"
+    assert _run(capsys, "compare", SMALL, "--out", out_dir)[0] == 0
+    assert "not a folder of results" in _user_error(
+        capsys, "plot", out_dir, "--out", tmp_path / "x", "--set", "name=other"
+    )
+    assert "one output folder" in _user_error(capsys, "plot", out_dir, SMALL, "--out", tmp_path)
+    (out_dir / "entry_small.csv").unlink()
+    line = _user_error(capsys, "plot", out_dir, "--out", tmp_path / "y")
+    assert "entry_small.csv" in line
+
+
+@pytest.mark.slow
+def test_compare_tma11_plots_within_a_minute(capsys, tmp_path):
+    """The issue's budget: the TMA-11 comparison with its figures in under a minute (the
+    flights themselves take about a second once compiled)."""
+    import time
+
+    _run(capsys, "compare", TMA11)  # compiled and cached before the clock starts
+    start = time.perf_counter()
+    code, _, _ = _run(capsys, "compare", TMA11, "--out", tmp_path, "--plots")
+    elapsed = time.perf_counter() - start
+    assert code == 0 and elapsed < 60.0, elapsed
+    names = {p.name for p in tmp_path.iterdir()}
+    assert len([n for n in names if n.endswith(".png") and not n.startswith("report")]) >= 5
+    doc = json.loads((tmp_path / "tracks.geojson").read_text())
+    kinds = [f["properties"]["kind"] for f in doc["features"]]
+    assert kinds.count("track") == 3 and kinds.count("documented") == 1
