@@ -69,6 +69,20 @@ def add_parser(sub, common) -> None:
     )
     sw.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument(
+        "--plots",
+        action="store_true",
+        help="also write into --out the study's figures: landing points with the "
+        "ellipses on the map, histograms and distributions of the main results, and "
+        "each against the swept parameter of a one-key grid",
+    )
+    sw.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="image format of --plots (default png)",
+    )
     common(sw)
 
 
@@ -112,6 +126,8 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
             )
     if args.resume and not args.out:
         raise ScenarioError("--resume", None, "--out DIR (the folder of the checkpoints)")
+    if args.plots and not args.out:
+        raise ScenarioError("--plots", None, "--out DIR (the folder the figures go to)")
     if args.scheduler and args.executor != "dask":
         raise ScenarioError("--scheduler", None, "--executor dask beside it")
 
@@ -162,8 +178,58 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
         None if args.out is None else str(__import__("pathlib").Path(args.out) / "runs.parquet")
     )
     record = study_record(campaign, result, table_path=table_path)
+    if args.plots:
+        figures = write_figures(campaign, result, record, args.out, args.fmt)
+        print(f"wrote {len(figures)} figures into {args.out}", file=sys.stderr)
     if args.json:
         print(json.dumps(record, allow_nan=False))
     else:
         print(format_study(record))
     return 0
+
+
+#: The result columns drawn by ``--plots`` (histogram, distribution, against the grid).
+PLOTTED_COLUMNS = (
+    "peak_g",
+    "distance_to_target_km",
+    "downrange_to_target_km",
+    "crossrange_to_target_km",
+    "time_above_4g_s",
+    "flight_time_s",
+    "touchdown_speed_m_s",
+)
+
+
+def write_figures(campaign, result, record: dict, out, fmt: str) -> list:
+    """The figures of a finished campaign, into its output folder."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plotting.studies import write_study_figures
+    from sim.studies.report import LEVELS
+
+    fp = record.get("footprint") or {}
+    ellipses = []
+    if fp:
+        for level, tag in LEVELS.items():
+            if fp.get(f"ellipse_{tag}_semi_major_km") is not None:
+                ellipses.append(
+                    {
+                        "center_lat_deg": fp["mean_lat_deg"],
+                        "center_lon_deg": fp["mean_lon_deg"],
+                        "semi_major_km": fp[f"ellipse_{tag}_semi_major_km"],
+                        "semi_minor_km": fp[f"ellipse_{tag}_semi_minor_km"],
+                        "azimuth_deg": fp[f"ellipse_{tag}_azimuth_deg"],
+                        "probability": level,
+                    }
+                )
+    swept = [k for k, _ in campaign.spec.sweep]
+    return write_study_figures(
+        result.table,
+        out,
+        parameter=swept[0] if len(swept) == 1 else None,
+        columns=[c for c in PLOTTED_COLUMNS if c in result.table],
+        target=campaign.scenario.target,
+        ellipses=ellipses,
+        fmt=fmt,
+    )

@@ -178,3 +178,20 @@ def test_a_mistake_in_the_dispersions_names_the_file_and_the_key(
     )
     message = _one_line_error(capsys, study, "--samples", "10", "--quiet")
     assert "study.toml" in message and key in message and expected in message, message
+
+
+def test_plots_draw_the_footprint_and_the_distributions(tmp_path, capsys):
+    out = tmp_path / "mc"
+    code, _, err = _sweep(
+        capsys, BALLISTIC_MC, "--samples", "60", "--quiet", "--out", out, "--plots"
+    )
+    assert code == 0, err
+    names = {p.name for p in out.glob("*.png")}
+    assert {"landings.png", "histogram_peak_g.png", "cdf_distance_to_target_km.png"} <= names
+    for name in names:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {len(names)} figures" in err
+
+
+def test_plots_need_a_folder(capsys):
+    assert "--plots" in _one_line_error(capsys, BALLISTIC_MC, "--plots")
