@@ -159,7 +159,11 @@ def test_bad_flags_are_user_errors(capsys, tmp_path):
             "atmosphere.density_scale",
             "normal",
         ),
-        ('"atmosphere.density_scale" = { distribution = "normal", std = -0.1 }', "std", "positive"),
+        (
+            '"atmosphere.density_scale" = { distribution = "normal", std = -0.1 }',
+            "std",
+            "> 0, not -0.1",
+        ),
         (
             '"atmosphere.density_scal" = { distribution = "normal", std = 0.1 }',
             "atmosphere.density_scal",
