@@ -24,11 +24,14 @@ from sim.config.build import build_scenario
 from sim.config.errors import ScenarioError
 from sim.config.scenario import Scenario
 from sim.config.study import StudySpec
-from sim.config.tree import ConfigTree, read_config
+from sim.config.tree import REMOVE, ConfigTree, read_config
 from sim.core.run import fly_alone
 from sim.studies.batch import VariantPacker, fly_variants
 from sim.studies.sampling import Sampler
 from sim.studies.table import Reference, reference_of, result_columns
+
+#: The tables of a study (replaced as a whole by a study declared in Python).
+STUDY_TABLES = ("study", "dispersions", "sweep")
 
 
 def _get(config: dict, dotted: str):
@@ -57,12 +60,17 @@ class Campaign:
         Dotted overrides of the file (as ``--set``).
     samples, seed : int, optional
         Override the study's number of runs and seed.
+    study : mapping, optional
+        A study declared in Python (:mod:`sim.studies.design`: ``monte_carlo``, ``grid``,
+        ...): it replaces the file's ``[study]``, ``[dispersions]`` and ``[sweep]``, so
+        that ``path`` may be a plain scenario file.
     """
 
     path: str | os.PathLike
     overrides: Mapping = field(default_factory=dict)
     samples: int | None = None
     seed: int | None = None
+    study: Mapping | None = None
     tree: ConfigTree = field(init=False)
     scenario: Scenario = field(init=False)
     spec: StudySpec = field(init=False)
@@ -72,6 +80,10 @@ class Campaign:
 
     def __post_init__(self) -> None:
         self.tree = read_config(self.path)
+        if self.study is not None:
+            present = self.tree.resolve(dict(self.overrides)).config
+            tables = {t: REMOVE for t in STUDY_TABLES if t in present and t not in self.study}
+            self.overrides = {**dict(self.overrides), **tables, **dict(self.study)}
         resolved = self.tree.resolve(dict(self.overrides))
         self.scenario = build_scenario(resolved)
         spec = self.scenario.study
@@ -96,9 +108,10 @@ class Campaign:
             self.sampler = Sampler(spec, nominal)
         except ValueError as exc:
             raise ScenarioError(self.tree.path, "dispersions", str(exc)) from None
-        self.packer = VariantPacker(
-            self.tree, dict(self.overrides), frozenset(d.key for d in spec.dispersions if d.known)
-        )
+        known = {d.key for d in spec.dispersions if d.known}
+        if not spec.fixed_burn:
+            known |= set(keys)  # every run planned (and guided) with its own values
+        self.packer = VariantPacker(self.tree, dict(self.overrides), frozenset(known))
         base = fly_alone(self.packer._base_program.arrays())
         self.reference = reference_of(base[0])
 

@@ -194,3 +194,45 @@ def test_a_killed_campaign_resumes_without_losing_or_repeating_runs(tmp_path):
             ), name
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".tmp-") or ".shards" in str(p)]
     assert leftovers == []
+
+
+def test_fixed_burn_false_plans_every_run_with_its_own_values():
+    """The reference bank is the planners' assumption only: with the burn fixed, two runs
+    that differ in it fly the same flight; planned per run, their burns differ."""
+    from sim.studies.design import grid
+
+    nominal = ROOT / "configs" / "soyuz_tma11" / "nominal.toml"
+    axes = {"targeting.reference_bank_deg": [45.0, 65.0]}
+    fixed = run_campaign(Campaign(nominal, study=grid(axes))).table
+    planned = run_campaign(Campaign(nominal, study=grid(axes, fixed_burn=False))).table
+    assert fixed["peak_g"][0] == fixed["peak_g"][1]
+    assert fixed["landing_lat_deg"][0] == fixed["landing_lat_deg"][1]
+    assert abs(planned["peak_g"][0] - planned["peak_g"][1]) > 0.01
+    # each plan still brings the guided capsule to the target
+    assert np.all(planned["distance_to_target_km"] < 5.0), planned["distance_to_target_km"]
+
+
+def test_a_study_declared_in_python_is_the_study_of_a_file(tmp_path):
+    """monte_carlo(...) gives the tables a file would hold: the same runs."""
+    from sim.config.tree import dump_config
+    from sim.studies.design import monte_carlo, normal
+
+    study = monte_carlo(
+        {
+            "atmosphere.density_scale": normal(std=0.1),
+            "vehicles.descent_module.mass_kg": normal(std_rel=0.01),
+        },
+        samples=20,
+        seed=5,
+    )
+    ballistic = ROOT / "configs" / "soyuz_tma11" / "ballistic.toml"
+    in_python = run_campaign(Campaign(ballistic, study=study)).table
+    path = tmp_path / "study.toml"
+    path.write_text(f'extends = "{ballistic.as_posix()}"\n' + dump_config(study))
+    from_file = run_campaign(Campaign(path)).table
+    for column in ("atmosphere.density_scale", "peak_g", "landing_lat_deg"):
+        np.testing.assert_array_equal(in_python[column], from_file[column])
+    # it replaces a study file's own tables
+    replaced = run_campaign(Campaign(STUDIES / "montecarlo_ballistic.toml", study=study)).table
+    assert "deorbit.delta_v_m_s" not in replaced
+    np.testing.assert_array_equal(replaced["peak_g"], in_python["peak_g"])
