@@ -206,23 +206,9 @@ def write_figures(campaign, result, record: dict, out, fmt: str) -> list:
 
     matplotlib.use("Agg")
     from sim.plotting.studies import write_study_figures
-    from sim.studies.report import LEVELS
+    from sim.studies.report import footprint_ellipses
 
-    fp = record.get("footprint") or {}
-    ellipses = []
-    if fp:
-        for level, tag in LEVELS.items():
-            if fp.get(f"ellipse_{tag}_semi_major_km") is not None:
-                ellipses.append(
-                    {
-                        "center_lat_deg": fp["mean_lat_deg"],
-                        "center_lon_deg": fp["mean_lon_deg"],
-                        "semi_major_km": fp[f"ellipse_{tag}_semi_major_km"],
-                        "semi_minor_km": fp[f"ellipse_{tag}_semi_minor_km"],
-                        "azimuth_deg": fp[f"ellipse_{tag}_azimuth_deg"],
-                        "probability": level,
-                    }
-                )
+    ellipses = footprint_ellipses(record.get("footprint"))
     swept = [k for k, _ in campaign.spec.sweep]
     return write_study_figures(
         result.table,

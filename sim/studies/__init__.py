@@ -22,6 +22,7 @@ _PUBLIC = {
     "one_at_a_time": "sim.studies.sensitivity",
     "regression_indices": "sim.studies.sensitivity",
     "study_record": "sim.studies.report",
+    "footprint_ellipses": "sim.studies.report",
     "footprint": "sim.studies.statistics",
     "exceedance": "sim.studies.intervals",
     "quantile_ci": "sim.studies.intervals",

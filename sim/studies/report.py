@@ -75,6 +75,35 @@ def footprint_block(table: dict, reference) -> dict | None:
     return {k: _finite(v) for k, v in block.items()}
 
 
+def footprint_ellipses(
+    footprint: dict | None, *, label: str | None = None, levels=tuple(LEVELS)
+) -> list[dict]:
+    """The landing ellipses of a footprint block (:func:`footprint_block`, the
+    ``footprint`` of a record) as the mappings the maps draw
+    (:func:`sim.plotting.trackmap.plot_track_map`), the least likely first.
+
+    ``label`` names them on a map with several footprints ("ballistic" gives "ballistic
+    99.73 %"); ``levels`` picks some of :data:`LEVELS`.
+    """
+    out: list[dict] = []
+    for level, tag in LEVELS.items():
+        if level not in levels:
+            continue
+        if footprint and footprint.get(f"ellipse_{tag}_semi_major_km") is not None:
+            out.append(
+                {
+                    "center_lat_deg": footprint["mean_lat_deg"],
+                    "center_lon_deg": footprint["mean_lon_deg"],
+                    "semi_major_km": footprint[f"ellipse_{tag}_semi_major_km"],
+                    "semi_minor_km": footprint[f"ellipse_{tag}_semi_minor_km"],
+                    "azimuth_deg": footprint[f"ellipse_{tag}_azimuth_deg"],
+                    "probability": level,
+                    **({"label": f"{label} {100 * level:g} %"} if label else {}),
+                }
+            )
+    return out
+
+
 def columns_block(table: dict) -> dict:
     """Per numeric result column: mean, std, p05, p50, p95 (NaN rows excluded)."""
     out = {}
