@@ -69,7 +69,7 @@ assert short["montecarlo_ballistic"][0] > 0.5
 # the map shows the three studies' landing points and their 99.7 % ellipses
 labels = [t.get_text() for t in map_axes.get_legend().get_texts()]
 for name in ("guided", "ballistic", "stuck"):
-    assert f"{name} 99.73 %" in labels, labels
+    assert f"{name} 99.73 % ellipse" in labels, labels
     assert any(t.startswith(f"{name} (") for t in labels), labels
 assert "documented landing (soyuz_tma11)" in labels and "target" in labels
 assert len(guided_ellipses) == 3
