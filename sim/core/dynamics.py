@@ -17,9 +17,9 @@ non-gravitational specific force of the air on the body (aerodynamic + parachute
 quantity an accelerometer or the crew feels:
 ``g_load = |a_aero + a_parachute| / g0``. Thrust is not included in the g-load columns.
 
-All physics is in compiled functions over floats and a parameter vector ``p`` (layout in
-:mod:`sim.core.layout`), so that ``solve_ivp``, the guidance predictor and batch
-integrators share one copy.
+All physics is in compiled functions over floats, a parameter vector ``p`` and the table
+array ``tab`` beside it (layouts in :mod:`sim.core.layout`: ``TABLE_LAYOUT``), so that
+``solve_ivp``, the guidance predictor and batch integrators share one copy.
 """
 
 import math
@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.core.layout import BANK, N_STATE, FlightState, P, S
 from sim.models._jit import njit, njit_inline
-from sim.models.atmosphere import atmosphere_density, atmosphere_properties
+from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
 
@@ -58,20 +58,20 @@ def bank_angle(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
-def drag_coefficient(
-    mach: float, p: np.ndarray, cd_mach: np.ndarray, cd_values: np.ndarray
-) -> float:
-    """Drag coefficient [-]: constant, or interpolated in a Mach table."""
-    n = cd_mach.shape[0]
+def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
+    """Drag coefficient [-]: constant, or interpolated in the phase's Mach table."""
+    n = int(p[P.cd_count])
     if n == 0:
         return p[P.cd]
-    if mach <= cd_mach[0]:
-        return cd_values[0]
-    if mach >= cd_mach[n - 1]:
-        return cd_values[n - 1]
-    i = np.searchsorted(cd_mach, mach) - 1
-    w = (mach - cd_mach[i]) / (cd_mach[i + 1] - cd_mach[i])
-    return cd_values[i] + w * (cd_values[i + 1] - cd_values[i])
+    m = int(p[P.cd_offset])  # Mach numbers, then the drag coefficients
+    c = m + n
+    if mach <= tab[m]:
+        return tab[c]
+    if mach >= tab[m + n - 1]:
+        return tab[c + n - 1]
+    i = interval(tab, m, n, mach)
+    w = (mach - tab[m + i]) / (tab[m + i + 1] - tab[m + i])
+    return tab[c + i] + w * (tab[c + i + 1] - tab[c + i])
 
 
 @njit_inline
@@ -91,11 +91,7 @@ def _flight_state(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state (inlined into
     the right-hand side; :func:`flight_state` is the same for other callers).
@@ -123,9 +119,9 @@ def _flight_state(
             p[P.rho0],
             p[P.scale_height],
             p[P.density_scale],
-            atm_alt,
-            atm_lnrho,
-            atm_temp,
+            tab,
+            int(p[P.atm_offset]),
+            int(p[P.atm_count]),
         )
         mach = speed / sound
     else:
@@ -136,9 +132,9 @@ def _flight_state(
             p[P.rho0],
             p[P.scale_height],
             p[P.density_scale],
-            atm_alt,
-            atm_lnrho,
-            atm_temp,
+            tab,
+            int(p[P.atm_offset]),
+            int(p[P.atm_count]),
         )
         temp = sound = mach = math.nan
     qbar = 0.5 * rho * speed * speed
@@ -152,7 +148,7 @@ def _flight_state(
         ux = vx / speed
         uy = vy / speed
         uz = vz / speed
-        cd = drag_coefficient(mach, p, cd_mach, cd_values)
+        cd = drag_coefficient(mach, p, tab)
         drag_area = cd * p[P.area] + parachute_drag_area(t, p)
         d = qbar * drag_area / mass
         ax = -d * ux
@@ -210,11 +206,7 @@ def flight_state(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state.
 
@@ -224,7 +216,7 @@ def flight_state(
         Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
         the aerodynamic + parachute specific force (ECEF) [SI].
     """
-    return _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    return _flight_state(t, y, p, tab)
 
 
 @njit
@@ -232,15 +224,11 @@ def rhs_into(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
     dy: np.ndarray,
 ) -> None:
     """Write dy/dt into ``dy`` (length N_STATE)."""
-    fs = _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    fs = _flight_state(t, y, p, tab)
     ax = fs.ax
     ay = fs.ay
     az = fs.az
@@ -302,13 +290,9 @@ def rhs(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> np.ndarray:
     """dy/dt of the state (a new array)."""
     dy = np.empty(N_STATE)
-    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, dy)
+    rhs_into(t, y, p, tab, dy)
     return dy

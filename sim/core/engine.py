@@ -75,7 +75,7 @@ def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
         kind[j] = q
         target[j] = v
         direction[j] = int(triggers[ph, j, TR.direction])
-        g[j] = event_quantity(q, t, y, p, *tab) - v
+        g[j] = event_quantity(q, t, y, p, tab) - v
         if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
             skip = j
     return skip
@@ -102,16 +102,9 @@ def fly(
     phases,
     info,
     triggers,
-    cd_mach_all,
-    cd_values_all,
-    atm_alt,
-    atm_lnrho,
-    atm_temp,
+    tab,
     guide,
     guide_models,
-    gatm_alt,
-    gatm_lnrho,
-    gatm_temp,
     settings,
     summary,
     events,
@@ -120,7 +113,8 @@ def fly(
     rows,
     segments,
 ):
-    """Fly one program (the arrays of :class:`sim.core.program.Program`, in order).
+    """Fly one program (the arrays of :class:`sim.core.program.Program`, in order; ``tab``
+    the program's table array).
 
     ``summary`` [SUMMARY.size], ``events`` [MAX_EVENTS, EVENT.size], ``gstate``
     [GSTATE.size] and ``ghist`` [cycles, GHISTORY.size] are filled. With
@@ -169,8 +163,6 @@ def fly(
     val_a = np.zeros(3)
     val_b = np.zeros(3)
     val_p = np.zeros(3)
-    no_cd = cd_mach_all[:0]
-    atm = (atm_alt, atm_lnrho, atm_temp)
 
     p = phases[0].copy()
     y = initial_state(init, p, info[0, PH.start_mass])
@@ -183,7 +175,7 @@ def fly(
     rejected = 0
     rhs_calls = 0
     above_time = 0.0
-    entry_found = event_quantity(Q.altitude, t, y, p, no_cd, no_cd, *atm) <= ei
+    entry_found = event_quantity(Q.altitude, t, y, p, tab) <= ei
     guided_any = False
 
     for ph in range(phases.shape[0]):
@@ -194,11 +186,8 @@ def fly(
         p[P.chute_area0] = chute_area if chuted else 0.0
         p[P.chute_t0] = t
         p[P.phase_start_mass] = y[S.mass]
-        off = int(info[ph, PH.cd_offset])
-        end = off + int(info[ph, PH.cd_count])
-        tab = (cd_mach_all[off:end], cd_values_all[off:end], atm_alt, atm_lnrho, atm_temp)
         nt = int(info[ph, PH.n_triggers])
-        alt = event_quantity(Q.altitude, t, y, p, *tab)
+        alt = event_quantity(Q.altitude, t, y, p, tab)
         skip = _triggers(ph, t, y, p, tab, triggers, info, trig_kind, trig_target, trig_dir, trig_g)
         if skip >= 0:
             record.log(events, summary, t, alt, EK.skipped, ph, skip)
@@ -217,9 +206,6 @@ def fly(
         gi = int(info[ph, PH.guide]) if guided else 0
         period = guide[gi, G.period] if guided else 0.0
         next_cycle = t if guided else t_limit
-        goff = int(guide[gi, G.cd_offset]) if guided else 0
-        gend = goff + int(guide[gi, G.cd_count]) if guided else 0
-        gtab = (cd_mach_all[goff:gend], cd_values_all[goff:gend], gatm_alt, gatm_lnrho, gatm_temp)
         if guided:
             guided_any = True
             gstate[GS.phase] = ph
@@ -241,7 +227,7 @@ def fly(
             if guided and t >= next_cycle:
                 pg[:] = guide_models[gi]
                 b_now = bank_angle(t, p)
-                command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, *tab, pg, *gtab, ghist)
+                command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, pg, tab, ghist)
                 p[P.bank_mode] = BANK.slew
                 p[P.bank0] = b_now
                 p[P.bank_t0] = t
@@ -250,10 +236,10 @@ def fly(
                 next_cycle = min(t + period, t_limit)
                 new_segment = True
             if new_segment:
-                rhs_into(t, y, p, *tab, k[0])
+                rhs_into(t, y, p, tab, k[0])
                 rhs_calls += 1
                 if h_free <= 0.0:  # a phase start; a guidance cycle keeps its step size
-                    h_free = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, H_MAX, tmp, ynew)
+                    h_free = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, H_MAX, tmp, ynew)
                     rhs_calls += 1
                 h = h_free
                 if store:
@@ -279,7 +265,7 @@ def fly(
                 err, calls = rosenbrock.step(t, y, h, k[0], p, tab, atol_p, rtol_p, ynew, work, piv)
                 rhs_calls += calls
             else:
-                dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+                dopri.step(t, y, h, k, p, tab, ynew, tmp)
                 rhs_calls += 6
                 err = dopri.error_norm(y, ynew, h, k, rtol_p, atol_p)
             if not err <= 1.0:
@@ -302,7 +288,7 @@ def fly(
                     stiff_steps = 0
             t_new = t_stop if clamped else t + h
             if stepped_implicitly:
-                rhs_into(t_new, ynew, p, *tab, k[6])
+                rhs_into(t_new, ynew, p, tab, k[6])
                 rhs_calls += 1
                 rosenbrock.hermite_coefficients(y, ynew, h, k[0], k[6], coef)
             else:
@@ -326,7 +312,7 @@ def fly(
                     first = th
                     which = 1
             for j in range(nt):
-                trig_new[j] = event_quantity(trig_kind[j], t_new, ynew, p, *tab) - trig_target[j]
+                trig_new[j] = event_quantity(trig_kind[j], t_new, ynew, p, tab) - trig_target[j]
                 if locate.crosses(trig_g[j], trig_new[j], trig_dir[j]):
                     th = locate.root(
                         trig_kind[j],
@@ -352,7 +338,7 @@ def fly(
                 if th <= first:
                     entry_found = True
                     dopri.dense_eval(coef, th, ytmp)
-                    fs = flight_state(t + th * h, ytmp, p, *tab)
+                    fs = flight_state(t + th * h, ytmp, p, tab)
                     summary[SM.entry_time] = t + th * h
                     summary[SM.entry_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
                     summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
@@ -455,8 +441,7 @@ def fly(
         t,
         y,
         p,
-        no_cd,
-        atm,
+        tab,
         best,
         above_time,
         steps,

@@ -17,11 +17,7 @@ def event_quantity(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> float:
     """The value of an event quantity at one state.
 
@@ -44,7 +40,7 @@ def event_quantity(
         if p[P.thrust] <= 0.0:
             return 0.0
         return p[P.isp] * G0 * math.log(p[P.phase_start_mass] / y[S.mass])
-    fs = flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    fs = flight_state(t, y, p, tab)
     if kind == Q.dynamic_pressure:
         return fs.qbar
     return fs.mach

@@ -46,17 +46,17 @@ class PredictorSettings(NamedTuple):
 
 
 @njit
-def _rk4(t, y, h, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, out):
-    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1)
+def _rk4(t, y, h, p, tab, k1, k2, k3, k4, tmp, out):
+    rhs_into(t, y, p, tab, k1)
     for i in range(N_STATE):
         tmp[i] = y[i] + 0.5 * h * k1[i]
-    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k2)
+    rhs_into(t + 0.5 * h, tmp, p, tab, k2)
     for i in range(N_STATE):
         tmp[i] = y[i] + 0.5 * h * k2[i]
-    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k3)
+    rhs_into(t + 0.5 * h, tmp, p, tab, k3)
     for i in range(N_STATE):
         tmp[i] = y[i] + h * k3[i]
-    rhs_into(t + h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k4)
+    rhs_into(t + h, tmp, p, tab, k4)
     for i in range(N_STATE):
         out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
@@ -71,11 +71,7 @@ def propagate(
     t: float,
     y0: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
     settings: PredictorSettings,
 ) -> tuple[float, np.ndarray, int]:
     """Integrate from (t, y0) until the altitude falls to ``settings.stop_altitude`` [m],
@@ -89,9 +85,7 @@ def propagate(
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
     if settings.step <= 0.0:
-        return _propagate_adaptive(
-            t, y0, p, (cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp), settings
-        )
+        return _propagate_adaptive(t, y0, p, tab, settings)
     stop_altitude = settings.stop_altitude
     t_max = settings.t_max
     ceiling = settings.ceiling
@@ -108,9 +102,7 @@ def propagate(
     while t < t_max:
         step = settings.coast_step if h_prev > settings.coast_altitude else settings.step
         step = min(step, t_max - t)
-        _rk4(
-            t, y, step, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, yn
-        )
+        _rk4(t, y, step, p, tab, k1, k2, k3, k4, tmp, yn)
         h = _altitude(yn)
         if h <= stop_altitude:
             # secant on the step fraction: a few RK4 sub-steps from the step's start
@@ -121,23 +113,7 @@ def propagate(
             frac = 1.0
             for _ in range(30):
                 frac = lo + (hi - lo) * g_lo / (g_lo - g_hi)
-                _rk4(
-                    t,
-                    y,
-                    frac * step,
-                    p,
-                    cd_mach,
-                    cd_values,
-                    atm_alt,
-                    atm_lnrho,
-                    atm_temp,
-                    k1,
-                    k2,
-                    k3,
-                    k4,
-                    tmp,
-                    yn,
-                )
+                _rk4(t, y, frac * step, p, tab, k1, k2, k3, k4, tmp, yn)
                 g = _altitude(yn) - stop_altitude
                 if abs(g) < 1e-3:
                     break
@@ -171,11 +147,11 @@ def _propagate_adaptive(t, y0, p, tab, settings):
     alt = _altitude(y)
     if alt <= settings.stop_altitude:
         return t, y, STOP_ALTITUDE
-    rhs_into(t, y, p, *tab, k[0])
-    h = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, 1e4, tmp, ynew)
+    rhs_into(t, y, p, tab, k[0])
+    h = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, 1e4, tmp, ynew)
     while t < settings.t_max:
         h = min(h, settings.t_max - t)
-        dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+        dopri.step(t, y, h, k, p, tab, ynew, tmp)
         err = dopri.error_norm(y, ynew, h, k, rtol, atol)
         if not err <= 1.0:
             h = dopri.next_step(h, err, True)

@@ -106,11 +106,11 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
         for i in range(n):
             tmp[i] = y[i]
         tmp[j] += delta
-        rhs_into(t, tmp, p, *tab, ft)
+        rhs_into(t, tmp, p, tab, ft)
         for i in range(n):
             jac[i, j] = -(ft[i] - f0[i]) / delta
     dt = math.sqrt(_EPS) * max(abs(t), 1.0)
-    rhs_into(t + dt, y, p, *tab, ft)
+    rhs_into(t + dt, y, p, tab, ft)
     for i in range(n):
         dfdt[i] = (ft[i] - f0[i]) / dt
         jac[i, i] += 1.0 / (GAM * h)
@@ -121,13 +121,13 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
     _solve(jac, piv, g1)
     for i in range(n):
         tmp[i] = y[i] + A21 * g1[i]
-    rhs_into(t + A2X * h, tmp, p, *tab, ft)
+    rhs_into(t + A2X * h, tmp, p, tab, ft)
     for i in range(n):
         g2[i] = ft[i] + h * C2X * dfdt[i] + C21 * g1[i] / h
     _solve(jac, piv, g2)
     for i in range(n):
         tmp[i] = y[i] + A31 * g1[i] + A32 * g2[i]
-    rhs_into(t + A3X * h, tmp, p, *tab, ft)
+    rhs_into(t + A3X * h, tmp, p, tab, ft)
     for i in range(n):
         g3[i] = ft[i] + h * C3X * dfdt[i] + (C31 * g1[i] + C32 * g2[i]) / h
     _solve(jac, piv, g3)
