@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from sim.core.layout import BANK, N_STATE, FlightState, P, S
+from sim.core.layout import BANK, N_STATE, A, FlightState, P, S
 from sim.models._jit import njit, njit_inline
 from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
@@ -227,7 +227,8 @@ def rhs_into(
     tab: np.ndarray,
     dy: np.ndarray,
 ) -> None:
-    """Write dy/dt into ``dy`` (length N_STATE)."""
+    """Write dy/dt into ``dy[:N_STATE]``; a longer ``dy`` (N_DERIV) receives the
+    quantities of the state too (:data:`sim.core.layout.AUX`)."""
     fs = _flight_state(t, y, p, tab)
     ax = fs.ax
     ay = fs.ay
@@ -283,6 +284,13 @@ def rhs_into(
     dy[S.vz] = gz + az
     dy[S.heat_load] = fs.heat_flux
     dy[S.mass] = mdot
+    if dy.shape[0] > N_STATE:  # a row of N_DERIV: the quantities of the state (AUX)
+        dy[N_STATE + A.altitude] = fs.alt
+        dy[N_STATE + A.dynamic_pressure] = fs.qbar
+        dy[N_STATE + A.mach] = fs.mach
+        dy[N_STATE + A.speed] = fs.speed
+        dy[N_STATE + A.heat_flux] = fs.heat_flux
+        dy[N_STATE + A.g_load] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
 
 
 @njit

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.core import dopri, locate, record, rosenbrock
 from sim.core.dynamics import bank_angle, flight_state, parachute_drag_area, rhs_into
-from sim.core.events import event_quantity
+from sim.core.events import event_quantity, event_quantity_of
 from sim.core.guidance import guidance_cycle, guidance_start
 from sim.core.initial import initial_state
 from sim.core.layout import (
@@ -29,6 +29,7 @@ from sim.core.layout import (
     GS,
     MAX_TRIGGERS,
     N_DENSE,
+    N_DERIV,
     N_PARAMS,
     N_STATE,
     PH,
@@ -37,6 +38,7 @@ from sim.core.layout import (
     ST,
     STATUS,
     TR,
+    A,
     G,
     I,
     P,
@@ -144,7 +146,7 @@ def fly(
     gstate[:] = 0.0
     n_rows = 0
     n_seg = 0
-    k = np.empty((7, N_STATE))
+    k = np.empty((7, N_DERIV))  # the stages; k[6] also the quantities at the step end
     work = np.empty((N_STATE + 7, N_STATE))
     piv = np.empty(N_STATE, np.int64)
     ynew = np.empty(N_STATE)
@@ -293,8 +295,8 @@ def fly(
                 rosenbrock.hermite_coefficients(y, ynew, h, k[0], k[6], coef)
             else:
                 dopri.dense_coefficients(y, ynew, h, k, coef)
-            qn = locate.quantities(t_new, ynew, p, tab)
-            alt_new = qn[3]
+            k6 = k[6]
+            alt_new = k6[N_STATE + A.altitude]
             first = 2.0
             which = -1
             gg = alt_new - ground
@@ -312,7 +314,7 @@ def fly(
                     first = th
                     which = 1
             for j in range(nt):
-                trig_new[j] = event_quantity(trig_kind[j], t_new, ynew, p, tab) - trig_target[j]
+                trig_new[j] = event_quantity_of(trig_kind[j], t_new, ynew, p, k6) - trig_target[j]
                 if locate.crosses(trig_g[j], trig_new[j], trig_dir[j]):
                     th = locate.root(
                         trig_kind[j],
@@ -349,8 +351,15 @@ def fly(
             else:
                 t_end = t_new
                 yend[:] = ynew
-            qb = qn if which < 0 else locate.quantities(t_end, yend, p, tab)
-            val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
+            if which < 0:
+                val_b[0] = k6[N_STATE + A.g_load]
+                val_b[1] = k6[N_STATE + A.heat_flux]
+                val_b[2] = k6[N_STATE + A.dynamic_pressure]
+                alt_end = alt_new
+            else:
+                qb = locate.quantities(t_end, yend, p, tab)
+                val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
+                alt_end = qb[3]
             # the time above the load threshold, between root-found crossings
             fa = val_a[0] - g_thr
             fb = val_b[0] - g_thr
@@ -379,7 +388,7 @@ def fly(
                             best[row, 0] = pk[0]
                             best[row, 1] = pk[1]
                             best[row, 2] = pk[2]
-            record.take(best, val_b, t_end, qb[3], out)
+            record.take(best, val_b, t_end, alt_end, out)
             if store:
                 if n_rows >= rows.shape[0]:
                     status = STATUS.storage_full
@@ -395,7 +404,7 @@ def fly(
             have_prev = True
             t = t_end
             y[:] = yend
-            alt = qb[3]
+            alt = alt_end
             g_ground = gg
             g_ceiling = gc
             for j in range(nt):

@@ -156,6 +156,22 @@ EVENT_QUANTITIES = Layout(
     ],
 )
 
+#: Quantities the right-hand side leaves behind the derivatives: when its output row is
+#: longer than the state, :func:`sim.core.dynamics.rhs_into` writes these after them, so
+#: that the engine reads the quantities its events and summaries watch at the end of a
+#: step from the step's last stage instead of evaluating the state once more.
+AUX = Layout(
+    "step quantities",
+    [
+        ("altitude", "m", "height above the ellipsoid"),
+        ("dynamic_pressure", "Pa", "0.5 rho V^2"),
+        ("mach", "-", "Mach number (NaN when the phase skips the speed of sound)"),
+        ("speed", "m s^-1", "air-relative speed"),
+        ("heat_flux", "W m^-2", "Sutton-Graves stagnation-point convective heat flux"),
+        ("g_load", "g0", "sensed load |aero + parachute specific force| / g0"),
+    ],
+)
+
 #: Bank-angle profiles of a segment (see :func:`sim.core.dynamics.bank_angle`).
 BANK_MODES = Layout(
     "bank modes",
@@ -171,7 +187,10 @@ P = PARAMS.index
 O = OUTPUTS.index  # noqa: E741 (the output-column index, like S and P)
 Q = EVENT_QUANTITIES.index
 BANK = BANK_MODES.index
+A = AUX.index
 N_STATE = STATE.size
+#: Length of a derivative row that receives the AUX quantities too.
+N_DERIV = N_STATE + AUX.size
 N_PARAMS = PARAMS.size
 N_OUTPUTS = OUTPUTS.size
 

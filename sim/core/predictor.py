@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
-from sim.core.layout import N_DENSE, N_STATE, Q, S
+from sim.core.layout import N_DENSE, N_DERIV, N_STATE, A, Q, S
 from sim.models._jit import njit
 from sim.models.earth import geodetic_height
 
@@ -140,7 +140,7 @@ def _propagate_adaptive(t, y0, p, tab, settings):
     rtol = settings.rtol
     atol = dopri.absolute_tolerances(rtol)
     y = y0.copy()
-    k = np.empty((7, N_STATE))
+    k = np.empty((7, N_DERIV))  # k[6] also the quantities at the step end
     ynew = np.empty(N_STATE)
     tmp = np.empty(N_STATE)
     coef = np.empty((N_DENSE, N_STATE))
@@ -158,7 +158,7 @@ def _propagate_adaptive(t, y0, p, tab, settings):
             if h < 1e-9:
                 break
             continue
-        alt_new = _altitude(ynew)
+        alt_new = k[6, N_STATE + A.altitude]
         if alt_new <= settings.stop_altitude:
             dopri.dense_coefficients(y, ynew, h, k, coef)
             theta = locate.root(
