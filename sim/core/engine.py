@@ -45,7 +45,7 @@ from sim.core.layout import (
     Q,
     S,
 )
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import borrow, njit, njit_inline
 
 #: Largest step [s].
 H_MAX = 1e4
@@ -124,17 +124,113 @@ def fly(
     segment into ``segments`` [capacity, SEGMENT_SIZE] (the counts in the summary; when
     either is full the flight stops with the status ``storage_full``).
     """
+    # the work arrays live for the whole call; _fly borrows them (and the arguments)
+    _fly(
+        borrow(init),
+        borrow(phases),
+        borrow(info),
+        borrow(triggers),
+        borrow(tab),
+        borrow(guide),
+        borrow(guide_models),
+        borrow(settings),
+        borrow(summary),
+        borrow(events),
+        borrow(gstate),
+        borrow(ghist),
+        borrow(rows),
+        borrow(segments),
+        np.empty((7, N_DERIV)),
+        np.empty((N_STATE + 7, N_STATE)),
+        np.empty((2, N_DENSE, N_STATE)),
+        np.empty((_N_VECTORS, N_STATE)),
+        np.empty((2, N_PARAMS)),
+        np.zeros((3, MAX_TRIGGERS)),
+        np.zeros((2, MAX_TRIGGERS), np.int64),
+        np.empty(N_STATE, np.int64),
+        np.zeros((7, 3)),
+    )
+
+
+#: Rows of the engine's state-sized work vectors.
+_N_VECTORS = 8
+
+
+@njit
+def _fly(
+    init,
+    phases,
+    info,
+    triggers,
+    tab,
+    guide,
+    guide_models,
+    settings,
+    summary,
+    events,
+    gstate,
+    ghist,
+    rows,
+    segments,
+    k,
+    work,
+    coefs,
+    vectors,
+    params,
+    trig_values,
+    trig_codes,
+    piv,
+    small,
+):
+    """:func:`fly` with its work arrays: ``k`` [7, N_DERIV] the stages, ``work`` the
+    Rosenbrock method's, ``coefs`` [2, N_DENSE, N_STATE] the interpolants of this step and
+    the last, ``vectors`` [_N_VECTORS, N_STATE], ``params`` [2, N_PARAMS] the physics row
+    and the guidance's, ``trig_values`` [3, MAX_TRIGGERS] and ``trig_codes`` [2,
+    MAX_TRIGGERS] the triggers, ``piv`` [N_STATE] pivots, ``small`` [7, 3] maxima and
+    load, heat flux and dynamic pressure at three times."""
+    k = borrow(k)
+    work = borrow(work)
+    vectors = borrow(vectors)
+    params = borrow(params)
+    trig_values = borrow(trig_values)
+    trig_codes = borrow(trig_codes)
+    piv = borrow(piv)
+    small = borrow(small)
+    coefs = borrow(coefs)
+    coef = coefs[0]
+    coef_prev = coefs[1]
+    y = vectors[0]
+    ynew = vectors[1]
+    yend = vectors[2]
+    tmp = vectors[3]
+    ytmp = vectors[4]
+    atol = vectors[5]
+    atol_canopy = vectors[6]
+    p = params[0]
+    pg = params[1]
+    trig_target = trig_values[0]
+    trig_g = trig_values[1]
+    trig_new = trig_values[2]
+    trig_kind = trig_codes[0]
+    trig_dir = trig_codes[1]
+    best = small[0:4]
+    val_a = small[4]
+    val_b = small[5]
+    val_p = small[6]
+
     store = settings[ST.store] != 0.0
     stiff = settings[ST.stiff_phases] != 0.0
     rtol = settings[ST.rtol]
-    atol = dopri.absolute_tolerances(rtol)
-    atol_canopy = atol * CANOPY_FACTOR
+    for i in range(N_STATE):
+        atol[i] = dopri.ATOL_PER_RTOL[i] * rtol
+        atol_canopy[i] = atol[i] * CANOPY_FACTOR
     max_steps = settings[ST.max_steps]
     g_thr = settings[ST.g_threshold]
     ei = settings[ST.entry_interface]
     ground = settings[ST.ground_altitude]
     ceiling = settings[ST.ceiling_altitude]
-    summary[:] = 0.0
+    for i in range(summary.shape[0]):
+        summary[i] = 0.0
     for slot in (
         SM.entry_time,
         SM.entry_lat,
@@ -143,31 +239,15 @@ def fly(
         SM.guidance_crossrange,
     ):
         summary[slot] = math.nan
-    gstate[:] = 0.0
+    for i in range(gstate.shape[0]):
+        gstate[i] = 0.0
     n_rows = 0
     n_seg = 0
-    k = np.empty((7, N_DERIV))  # the stages; k[6] also the quantities at the step end
-    work = np.empty((N_STATE + 7, N_STATE))
-    piv = np.empty(N_STATE, np.int64)
-    ynew = np.empty(N_STATE)
-    yend = np.empty(N_STATE)
-    tmp = np.empty(N_STATE)
-    ytmp = np.empty(N_STATE)
-    coef = np.empty((N_DENSE, N_STATE))
-    coef_prev = np.empty((N_DENSE, N_STATE))
-    pg = np.empty(N_PARAMS)
-    trig_kind = np.zeros(MAX_TRIGGERS, np.int64)
-    trig_target = np.zeros(MAX_TRIGGERS)
-    trig_dir = np.zeros(MAX_TRIGGERS, np.int64)
-    trig_g = np.zeros(MAX_TRIGGERS)
-    trig_new = np.zeros(MAX_TRIGGERS)
-    best = np.zeros((4, 3))
-    val_a = np.zeros(3)
-    val_b = np.zeros(3)
-    val_p = np.zeros(3)
-
-    p = phases[0].copy()
-    y = initial_state(init, p, info[0, PH.start_mass])
+    for i in range(N_PARAMS):
+        p[i] = phases[0, i]
+    y0 = initial_state(init, p, info[0, PH.start_mass])
+    for i in range(N_STATE):
+        y[i] = y0[i]
     t = init[I.t0]
     t_limit = t + settings[ST.max_time]
     status = STATUS.running
@@ -181,7 +261,8 @@ def fly(
     guided_any = False
 
     for ph in range(phases.shape[0]):
-        p[:] = phases[ph]
+        for i in range(N_PARAMS):
+            p[i] = phases[ph, i]
         if not math.isnan(info[ph, PH.start_mass]):
             y[S.mass] = info[ph, PH.start_mass]
         chuted = info[ph, PH.has_parachute] != 0.0
@@ -227,7 +308,8 @@ def fly(
         phase_done = False
         while not phase_done and status == STATUS.running:
             if guided and t >= next_cycle:
-                pg[:] = guide_models[gi]
+                for i in range(N_PARAMS):
+                    pg[i] = guide_models[gi, i]
                 b_now = bank_angle(t, p)
                 command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, pg, tab, ghist)
                 p[P.bank_mode] = BANK.slew
@@ -350,7 +432,8 @@ def fly(
                 dopri.dense_eval(coef, first, yend)
             else:
                 t_end = t_new
-                yend[:] = ynew
+                for i in range(N_STATE):
+                    yend[i] = ynew[i]
             if which < 0:
                 val_b[0] = k6[N_STATE + A.g_load]
                 val_b[1] = k6[N_STATE + A.heat_flux]
@@ -395,7 +478,7 @@ def fly(
                     break
                 record.store_row(rows, n_rows, t_end, n_seg - 1, t, h, yend, coef)
                 n_rows += 1
-            coef_prev[:, :] = coef
+            coef, coef_prev = coef_prev, coef  # this step's interpolant is the last one
             t_prev = t
             h_prev = h
             for i in range(3):
@@ -403,13 +486,15 @@ def fly(
                 val_a[i] = val_b[i]
             have_prev = True
             t = t_end
-            y[:] = yend
+            for i in range(N_STATE):
+                y[i] = yend[i]
             alt = alt_end
             g_ground = gg
             g_ceiling = gc
             for j in range(nt):
                 trig_g[j] = trig_new[j]
-            k[0, :] = k[6]
+            for i in range(N_DERIV):
+                k[0, i] = k[6, i]
             h = (
                 rosenbrock.next_step(h, err, False)
                 if stepped_implicitly
