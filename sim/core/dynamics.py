@@ -87,6 +87,16 @@ def parachute_drag_area(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
+def autonomous(t: float, p: np.ndarray) -> bool:
+    """True when the right-hand side no longer depends on time from t on: no lift (the
+    bank is the only other function of time) and the parachute, if any, filled."""
+    if p[P.lift_to_drag] != 0.0:
+        return False
+    fill = p[P.chute_fill]
+    return fill <= 0.0 or (t - p[P.chute_t0]) / fill >= 1.0
+
+
+@njit_inline
 def _flight_state(
     t: float,
     y: np.ndarray,
