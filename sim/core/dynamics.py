@@ -97,6 +97,24 @@ def autonomous(t: float, p: np.ndarray) -> bool:
 
 
 @njit_inline
+def next_kink(t: float, p: np.ndarray) -> float:
+    """The first time after t [s] where the right-hand side bends in time: the parachute
+    filled, or the bank slew at its command (inf: none). An integrator step that ends
+    there instead of crossing it keeps its error estimate smooth."""
+    kink = math.inf
+    fill = p[P.chute_fill]
+    if fill > 0.0:
+        end = p[P.chute_t0] + fill
+        if end > t:
+            kink = end
+    if p[P.lift_to_drag] != 0.0 and int(p[P.bank_mode]) == BANK.slew and p[P.bank_rate] > 0.0:
+        end = p[P.bank_t0] + abs(wrap_angle(p[P.bank_command] - p[P.bank0])) / p[P.bank_rate]
+        if t < end < kink:
+            kink = end
+    return kink
+
+
+@njit_inline
 def _flight_state(
     t: float,
     y: np.ndarray,

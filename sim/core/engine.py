@@ -18,7 +18,13 @@ import math
 import numpy as np
 
 from sim.core import dopri, locate, record, rosenbrock
-from sim.core.dynamics import bank_angle, flight_state, parachute_drag_area, rhs_into
+from sim.core.dynamics import (
+    bank_angle,
+    flight_state,
+    next_kink,
+    parachute_drag_area,
+    rhs_into,
+)
 from sim.core.events import event_quantity, event_quantity_of
 from sim.core.guidance import guidance_cycle, guidance_start
 from sim.core.initial import initial_state
@@ -335,7 +341,8 @@ def _fly(
                     n_rows += 1
                     n_seg += 1
                 new_segment = False
-            t_stop = next_cycle if guided else t_limit
+            # a step ends at a seam: a guidance cycle, the time limit, a kink in time
+            t_stop = min(next_cycle if guided else t_limit, next_kink(t, p))
             h_free = h  # the step the controller asked for, before the clamp
             clamped = t + h >= t_stop
             if clamped:
