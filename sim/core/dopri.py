@@ -52,7 +52,7 @@ def absolute_tolerances(rtol: float) -> np.ndarray:
 
 
 @njit
-def step(t, y, h, k, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, ynew, tmp):
+def step(t, y, h, k, p, tab, ynew, tmp):
     """One trial step from (t, y) of size h.
 
     ``k[0]`` must hold f(t, y) on entry (first same as last); on return ``k[1..6]`` hold
@@ -61,26 +61,26 @@ def step(t, y, h, k, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, ynew, 
     n = N_STATE
     for i in range(n):
         tmp[i] = y[i] + h * A21 * k[0, i]
-    rhs_into(t + C2 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[1])
+    rhs_into(t + C2 * h, tmp, p, tab, k[1])
     for i in range(n):
         tmp[i] = y[i] + h * (A31 * k[0, i] + A32 * k[1, i])
-    rhs_into(t + C3 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[2])
+    rhs_into(t + C3 * h, tmp, p, tab, k[2])
     for i in range(n):
         tmp[i] = y[i] + h * (A41 * k[0, i] + A42 * k[1, i] + A43 * k[2, i])
-    rhs_into(t + C4 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[3])
+    rhs_into(t + C4 * h, tmp, p, tab, k[3])
     for i in range(n):
         tmp[i] = y[i] + h * (A51 * k[0, i] + A52 * k[1, i] + A53 * k[2, i] + A54 * k[3, i])
-    rhs_into(t + C5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[4])
+    rhs_into(t + C5 * h, tmp, p, tab, k[4])
     for i in range(n):
         tmp[i] = y[i] + h * (
             A61 * k[0, i] + A62 * k[1, i] + A63 * k[2, i] + A64 * k[3, i] + A65 * k[4, i]
         )
-    rhs_into(t + h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[5])
+    rhs_into(t + h, tmp, p, tab, k[5])
     for i in range(n):
         ynew[i] = y[i] + h * (
             A71 * k[0, i] + A73 * k[2, i] + A74 * k[3, i] + A75 * k[4, i] + A76 * k[5, i]
         )
-    rhs_into(t + h, ynew, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k[6])
+    rhs_into(t + h, ynew, p, tab, k[6])
 
 
 @njit_inline
@@ -162,9 +162,7 @@ def dense_eval_many(coefs: np.ndarray, thetas: np.ndarray) -> np.ndarray:
 
 
 @njit
-def initial_step(
-    t, y, f0, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, rtol, atol, h_max, tmp, f1
-):
+def initial_step(t, y, f0, p, tab, rtol, atol, h_max, tmp, f1):
     """Hairer's starting step-size heuristic (``hinit`` of ``dopri5``)."""
     d0 = 0.0
     d1 = 0.0
@@ -178,7 +176,7 @@ def initial_step(
     h0 = min(h0, h_max)
     for i in range(N_STATE):
         tmp[i] = y[i] + h0 * f0[i]
-    rhs_into(t + h0, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, f1)
+    rhs_into(t + h0, tmp, p, tab, f1)
     d2 = 0.0
     for i in range(N_STATE):
         sc = atol[i] + rtol * abs(y[i])

@@ -17,18 +17,18 @@ non-gravitational specific force of the air on the body (aerodynamic + parachute
 quantity an accelerometer or the crew feels:
 ``g_load = |a_aero + a_parachute| / g0``. Thrust is not included in the g-load columns.
 
-All physics is in compiled functions over floats and a parameter vector ``p`` (layout in
-:mod:`sim.core.layout`), so that ``solve_ivp``, the guidance predictor and batch
-integrators share one copy.
+All physics is in compiled functions over floats, a parameter vector ``p`` and the table
+array ``tab`` beside it (layouts in :mod:`sim.core.layout`: ``TABLE_LAYOUT``), so that
+``solve_ivp``, the guidance predictor and batch integrators share one copy.
 """
 
 import math
 
 import numpy as np
 
-from sim.core.layout import BANK, N_STATE, FlightState, P, S
+from sim.core.layout import BANK, N_STATE, A, FlightState, P, S
 from sim.models._jit import njit, njit_inline
-from sim.models.atmosphere import atmosphere_density, atmosphere_properties
+from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
 
@@ -58,20 +58,20 @@ def bank_angle(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
-def drag_coefficient(
-    mach: float, p: np.ndarray, cd_mach: np.ndarray, cd_values: np.ndarray
-) -> float:
-    """Drag coefficient [-]: constant, or interpolated in a Mach table."""
-    n = cd_mach.shape[0]
+def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
+    """Drag coefficient [-]: constant, or interpolated in the phase's Mach table."""
+    n = int(p[P.cd_count])
     if n == 0:
         return p[P.cd]
-    if mach <= cd_mach[0]:
-        return cd_values[0]
-    if mach >= cd_mach[n - 1]:
-        return cd_values[n - 1]
-    i = np.searchsorted(cd_mach, mach) - 1
-    w = (mach - cd_mach[i]) / (cd_mach[i + 1] - cd_mach[i])
-    return cd_values[i] + w * (cd_values[i + 1] - cd_values[i])
+    m = int(p[P.cd_offset])  # Mach numbers, then the drag coefficients
+    c = m + n
+    if mach <= tab[m]:
+        return tab[c]
+    if mach >= tab[m + n - 1]:
+        return tab[c + n - 1]
+    i = interval(tab, m, n, mach)
+    w = (mach - tab[m + i]) / (tab[m + i + 1] - tab[m + i])
+    return tab[c + i] + w * (tab[c + i + 1] - tab[c + i])
 
 
 @njit_inline
@@ -87,15 +87,39 @@ def parachute_drag_area(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
+def autonomous(t: float, p: np.ndarray) -> bool:
+    """True when the right-hand side no longer depends on time from t on: no lift (the
+    bank is the only other function of time) and the parachute, if any, filled."""
+    if p[P.lift_to_drag] != 0.0:
+        return False
+    fill = p[P.chute_fill]
+    return fill <= 0.0 or (t - p[P.chute_t0]) / fill >= 1.0
+
+
+@njit_inline
+def next_kink(t: float, p: np.ndarray) -> float:
+    """The first time after t [s] where the right-hand side bends in time: the parachute
+    filled, or the bank slew at its command (inf: none). An integrator step that ends
+    there instead of crossing it keeps its error estimate smooth."""
+    kink = math.inf
+    fill = p[P.chute_fill]
+    if fill > 0.0:
+        end = p[P.chute_t0] + fill
+        if end > t:
+            kink = end
+    if p[P.lift_to_drag] != 0.0 and int(p[P.bank_mode]) == BANK.slew and p[P.bank_rate] > 0.0:
+        end = p[P.bank_t0] + abs(wrap_angle(p[P.bank_command] - p[P.bank0])) / p[P.bank_rate]
+        if t < end < kink:
+            kink = end
+    return kink
+
+
+@njit_inline
 def _flight_state(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state (inlined into
     the right-hand side; :func:`flight_state` is the same for other callers).
@@ -123,9 +147,9 @@ def _flight_state(
             p[P.rho0],
             p[P.scale_height],
             p[P.density_scale],
-            atm_alt,
-            atm_lnrho,
-            atm_temp,
+            tab,
+            int(p[P.atm_offset]),
+            int(p[P.atm_count]),
         )
         mach = speed / sound
     else:
@@ -136,9 +160,9 @@ def _flight_state(
             p[P.rho0],
             p[P.scale_height],
             p[P.density_scale],
-            atm_alt,
-            atm_lnrho,
-            atm_temp,
+            tab,
+            int(p[P.atm_offset]),
+            int(p[P.atm_count]),
         )
         temp = sound = mach = math.nan
     qbar = 0.5 * rho * speed * speed
@@ -152,7 +176,7 @@ def _flight_state(
         ux = vx / speed
         uy = vy / speed
         uz = vz / speed
-        cd = drag_coefficient(mach, p, cd_mach, cd_values)
+        cd = drag_coefficient(mach, p, tab)
         drag_area = cd * p[P.area] + parachute_drag_area(t, p)
         d = qbar * drag_area / mass
         ax = -d * ux
@@ -210,11 +234,7 @@ def flight_state(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state.
 
@@ -224,7 +244,7 @@ def flight_state(
         Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
         the aerodynamic + parachute specific force (ECEF) [SI].
     """
-    return _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    return _flight_state(t, y, p, tab)
 
 
 @njit
@@ -232,15 +252,12 @@ def rhs_into(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
     dy: np.ndarray,
 ) -> None:
-    """Write dy/dt into ``dy`` (length N_STATE)."""
-    fs = _flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+    """Write dy/dt into ``dy[:N_STATE]``; a longer ``dy`` (N_DERIV) receives the
+    quantities of the state too (:data:`sim.core.layout.AUX`)."""
+    fs = _flight_state(t, y, p, tab)
     ax = fs.ax
     ay = fs.ay
     az = fs.az
@@ -295,6 +312,13 @@ def rhs_into(
     dy[S.vz] = gz + az
     dy[S.heat_load] = fs.heat_flux
     dy[S.mass] = mdot
+    if dy.shape[0] > N_STATE:  # a row of N_DERIV: the quantities of the state (AUX)
+        dy[N_STATE + A.altitude] = fs.alt
+        dy[N_STATE + A.dynamic_pressure] = fs.qbar
+        dy[N_STATE + A.mach] = fs.mach
+        dy[N_STATE + A.speed] = fs.speed
+        dy[N_STATE + A.heat_flux] = fs.heat_flux
+        dy[N_STATE + A.g_load] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
 
 
 @njit
@@ -302,13 +326,9 @@ def rhs(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> np.ndarray:
     """dy/dt of the state (a new array)."""
     dy = np.empty(N_STATE)
-    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, dy)
+    rhs_into(t, y, p, tab, dy)
     return dy

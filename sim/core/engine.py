@@ -18,8 +18,14 @@ import math
 import numpy as np
 
 from sim.core import dopri, locate, record, rosenbrock
-from sim.core.dynamics import bank_angle, flight_state, parachute_drag_area, rhs_into
-from sim.core.events import event_quantity
+from sim.core.dynamics import (
+    bank_angle,
+    flight_state,
+    next_kink,
+    parachute_drag_area,
+    rhs_into,
+)
+from sim.core.events import event_quantity, event_quantity_of
 from sim.core.guidance import guidance_cycle, guidance_start
 from sim.core.initial import initial_state
 from sim.core.layout import (
@@ -29,6 +35,7 @@ from sim.core.layout import (
     GS,
     MAX_TRIGGERS,
     N_DENSE,
+    N_DERIV,
     N_PARAMS,
     N_STATE,
     PH,
@@ -37,13 +44,14 @@ from sim.core.layout import (
     ST,
     STATUS,
     TR,
+    A,
     G,
     I,
     P,
     Q,
     S,
 )
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import borrow, njit, njit_inline
 
 #: Largest step [s].
 H_MAX = 1e4
@@ -75,7 +83,7 @@ def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
         kind[j] = q
         target[j] = v
         direction[j] = int(triggers[ph, j, TR.direction])
-        g[j] = event_quantity(q, t, y, p, *tab) - v
+        g[j] = event_quantity(q, t, y, p, tab) - v
         if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
             skip = j
     return skip
@@ -102,16 +110,9 @@ def fly(
     phases,
     info,
     triggers,
-    cd_mach_all,
-    cd_values_all,
-    atm_alt,
-    atm_lnrho,
-    atm_temp,
+    tab,
     guide,
     guide_models,
-    gatm_alt,
-    gatm_lnrho,
-    gatm_temp,
     settings,
     summary,
     events,
@@ -120,7 +121,8 @@ def fly(
     rows,
     segments,
 ):
-    """Fly one program (the arrays of :class:`sim.core.program.Program`, in order).
+    """Fly one program (the arrays of :class:`sim.core.program.Program`, in order; ``tab``
+    the program's table array).
 
     ``summary`` [SUMMARY.size], ``events`` [MAX_EVENTS, EVENT.size], ``gstate``
     [GSTATE.size] and ``ghist`` [cycles, GHISTORY.size] are filled. With
@@ -128,17 +130,113 @@ def fly(
     segment into ``segments`` [capacity, SEGMENT_SIZE] (the counts in the summary; when
     either is full the flight stops with the status ``storage_full``).
     """
+    # the work arrays live for the whole call; _fly borrows them (and the arguments)
+    _fly(
+        borrow(init),
+        borrow(phases),
+        borrow(info),
+        borrow(triggers),
+        borrow(tab),
+        borrow(guide),
+        borrow(guide_models),
+        borrow(settings),
+        borrow(summary),
+        borrow(events),
+        borrow(gstate),
+        borrow(ghist),
+        borrow(rows),
+        borrow(segments),
+        np.empty((7, N_DERIV)),
+        np.empty((N_STATE + 7, N_STATE)),
+        np.empty((2, N_DENSE, N_STATE)),
+        np.empty((_N_VECTORS, N_STATE)),
+        np.empty((2, N_PARAMS)),
+        np.zeros((3, MAX_TRIGGERS)),
+        np.zeros((2, MAX_TRIGGERS), np.int64),
+        np.empty(N_STATE, np.int64),
+        np.zeros((7, 3)),
+    )
+
+
+#: Rows of the engine's state-sized work vectors.
+_N_VECTORS = 8
+
+
+@njit
+def _fly(
+    init,
+    phases,
+    info,
+    triggers,
+    tab,
+    guide,
+    guide_models,
+    settings,
+    summary,
+    events,
+    gstate,
+    ghist,
+    rows,
+    segments,
+    k,
+    work,
+    coefs,
+    vectors,
+    params,
+    trig_values,
+    trig_codes,
+    piv,
+    small,
+):
+    """:func:`fly` with its work arrays: ``k`` [7, N_DERIV] the stages, ``work`` the
+    Rosenbrock method's, ``coefs`` [2, N_DENSE, N_STATE] the interpolants of this step and
+    the last, ``vectors`` [_N_VECTORS, N_STATE], ``params`` [2, N_PARAMS] the physics row
+    and the guidance's, ``trig_values`` [3, MAX_TRIGGERS] and ``trig_codes`` [2,
+    MAX_TRIGGERS] the triggers, ``piv`` [N_STATE] pivots, ``small`` [7, 3] maxima and
+    load, heat flux and dynamic pressure at three times."""
+    k = borrow(k)
+    work = borrow(work)
+    vectors = borrow(vectors)
+    params = borrow(params)
+    trig_values = borrow(trig_values)
+    trig_codes = borrow(trig_codes)
+    piv = borrow(piv)
+    small = borrow(small)
+    coefs = borrow(coefs)
+    coef = coefs[0]
+    coef_prev = coefs[1]
+    y = vectors[0]
+    ynew = vectors[1]
+    yend = vectors[2]
+    tmp = vectors[3]
+    ytmp = vectors[4]
+    atol = vectors[5]
+    atol_canopy = vectors[6]
+    p = params[0]
+    pg = params[1]
+    trig_target = trig_values[0]
+    trig_g = trig_values[1]
+    trig_new = trig_values[2]
+    trig_kind = trig_codes[0]
+    trig_dir = trig_codes[1]
+    best = small[0:4]
+    val_a = small[4]
+    val_b = small[5]
+    val_p = small[6]
+
     store = settings[ST.store] != 0.0
     stiff = settings[ST.stiff_phases] != 0.0
     rtol = settings[ST.rtol]
-    atol = dopri.absolute_tolerances(rtol)
-    atol_canopy = atol * CANOPY_FACTOR
+    for i in range(N_STATE):
+        atol[i] = dopri.ATOL_PER_RTOL[i] * rtol
+        atol_canopy[i] = atol[i] * CANOPY_FACTOR
     max_steps = settings[ST.max_steps]
     g_thr = settings[ST.g_threshold]
     ei = settings[ST.entry_interface]
     ground = settings[ST.ground_altitude]
     ceiling = settings[ST.ceiling_altitude]
-    summary[:] = 0.0
+    for i in range(summary.shape[0]):
+        summary[i] = 0.0
     for slot in (
         SM.entry_time,
         SM.entry_lat,
@@ -147,33 +245,15 @@ def fly(
         SM.guidance_crossrange,
     ):
         summary[slot] = math.nan
-    gstate[:] = 0.0
+    for i in range(gstate.shape[0]):
+        gstate[i] = 0.0
     n_rows = 0
     n_seg = 0
-    k = np.empty((7, N_STATE))
-    work = np.empty((N_STATE + 7, N_STATE))
-    piv = np.empty(N_STATE, np.int64)
-    ynew = np.empty(N_STATE)
-    yend = np.empty(N_STATE)
-    tmp = np.empty(N_STATE)
-    ytmp = np.empty(N_STATE)
-    coef = np.empty((N_DENSE, N_STATE))
-    coef_prev = np.empty((N_DENSE, N_STATE))
-    pg = np.empty(N_PARAMS)
-    trig_kind = np.zeros(MAX_TRIGGERS, np.int64)
-    trig_target = np.zeros(MAX_TRIGGERS)
-    trig_dir = np.zeros(MAX_TRIGGERS, np.int64)
-    trig_g = np.zeros(MAX_TRIGGERS)
-    trig_new = np.zeros(MAX_TRIGGERS)
-    best = np.zeros((4, 3))
-    val_a = np.zeros(3)
-    val_b = np.zeros(3)
-    val_p = np.zeros(3)
-    no_cd = cd_mach_all[:0]
-    atm = (atm_alt, atm_lnrho, atm_temp)
-
-    p = phases[0].copy()
-    y = initial_state(init, p, info[0, PH.start_mass])
+    for i in range(N_PARAMS):
+        p[i] = phases[0, i]
+    y0 = initial_state(init, p, info[0, PH.start_mass])
+    for i in range(N_STATE):
+        y[i] = y0[i]
     t = init[I.t0]
     t_limit = t + settings[ST.max_time]
     status = STATUS.running
@@ -183,22 +263,20 @@ def fly(
     rejected = 0
     rhs_calls = 0
     above_time = 0.0
-    entry_found = event_quantity(Q.altitude, t, y, p, no_cd, no_cd, *atm) <= ei
+    entry_found = event_quantity(Q.altitude, t, y, p, tab) <= ei
     guided_any = False
 
     for ph in range(phases.shape[0]):
-        p[:] = phases[ph]
+        for i in range(N_PARAMS):
+            p[i] = phases[ph, i]
         if not math.isnan(info[ph, PH.start_mass]):
             y[S.mass] = info[ph, PH.start_mass]
         chuted = info[ph, PH.has_parachute] != 0.0
         p[P.chute_area0] = chute_area if chuted else 0.0
         p[P.chute_t0] = t
         p[P.phase_start_mass] = y[S.mass]
-        off = int(info[ph, PH.cd_offset])
-        end = off + int(info[ph, PH.cd_count])
-        tab = (cd_mach_all[off:end], cd_values_all[off:end], atm_alt, atm_lnrho, atm_temp)
         nt = int(info[ph, PH.n_triggers])
-        alt = event_quantity(Q.altitude, t, y, p, *tab)
+        alt = event_quantity(Q.altitude, t, y, p, tab)
         skip = _triggers(ph, t, y, p, tab, triggers, info, trig_kind, trig_target, trig_dir, trig_g)
         if skip >= 0:
             record.log(events, summary, t, alt, EK.skipped, ph, skip)
@@ -217,9 +295,6 @@ def fly(
         gi = int(info[ph, PH.guide]) if guided else 0
         period = guide[gi, G.period] if guided else 0.0
         next_cycle = t if guided else t_limit
-        goff = int(guide[gi, G.cd_offset]) if guided else 0
-        gend = goff + int(guide[gi, G.cd_count]) if guided else 0
-        gtab = (cd_mach_all[goff:gend], cd_values_all[goff:gend], gatm_alt, gatm_lnrho, gatm_temp)
         if guided:
             guided_any = True
             gstate[GS.phase] = ph
@@ -239,9 +314,10 @@ def fly(
         phase_done = False
         while not phase_done and status == STATUS.running:
             if guided and t >= next_cycle:
-                pg[:] = guide_models[gi]
+                for i in range(N_PARAMS):
+                    pg[i] = guide_models[gi, i]
                 b_now = bank_angle(t, p)
-                command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, *tab, pg, *gtab, ghist)
+                command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, pg, tab, ghist)
                 p[P.bank_mode] = BANK.slew
                 p[P.bank0] = b_now
                 p[P.bank_t0] = t
@@ -250,10 +326,10 @@ def fly(
                 next_cycle = min(t + period, t_limit)
                 new_segment = True
             if new_segment:
-                rhs_into(t, y, p, *tab, k[0])
+                rhs_into(t, y, p, tab, k[0])
                 rhs_calls += 1
                 if h_free <= 0.0:  # a phase start; a guidance cycle keeps its step size
-                    h_free = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, H_MAX, tmp, ynew)
+                    h_free = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, H_MAX, tmp, ynew)
                     rhs_calls += 1
                 h = h_free
                 if store:
@@ -265,7 +341,8 @@ def fly(
                     n_rows += 1
                     n_seg += 1
                 new_segment = False
-            t_stop = next_cycle if guided else t_limit
+            # a step ends at a seam: a guidance cycle, the time limit, a kink in time
+            t_stop = min(next_cycle if guided else t_limit, next_kink(t, p))
             h_free = h  # the step the controller asked for, before the clamp
             clamped = t + h >= t_stop
             if clamped:
@@ -279,7 +356,7 @@ def fly(
                 err, calls = rosenbrock.step(t, y, h, k[0], p, tab, atol_p, rtol_p, ynew, work, piv)
                 rhs_calls += calls
             else:
-                dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+                dopri.step(t, y, h, k, p, tab, ynew, tmp)
                 rhs_calls += 6
                 err = dopri.error_norm(y, ynew, h, k, rtol_p, atol_p)
             if not err <= 1.0:
@@ -302,13 +379,13 @@ def fly(
                     stiff_steps = 0
             t_new = t_stop if clamped else t + h
             if stepped_implicitly:
-                rhs_into(t_new, ynew, p, *tab, k[6])
+                rhs_into(t_new, ynew, p, tab, k[6])
                 rhs_calls += 1
                 rosenbrock.hermite_coefficients(y, ynew, h, k[0], k[6], coef)
             else:
                 dopri.dense_coefficients(y, ynew, h, k, coef)
-            qn = locate.quantities(t_new, ynew, p, tab)
-            alt_new = qn[3]
+            k6 = k[6]
+            alt_new = k6[N_STATE + A.altitude]
             first = 2.0
             which = -1
             gg = alt_new - ground
@@ -326,7 +403,7 @@ def fly(
                     first = th
                     which = 1
             for j in range(nt):
-                trig_new[j] = event_quantity(trig_kind[j], t_new, ynew, p, *tab) - trig_target[j]
+                trig_new[j] = event_quantity_of(trig_kind[j], t_new, ynew, p, k6) - trig_target[j]
                 if locate.crosses(trig_g[j], trig_new[j], trig_dir[j]):
                     th = locate.root(
                         trig_kind[j],
@@ -352,7 +429,7 @@ def fly(
                 if th <= first:
                     entry_found = True
                     dopri.dense_eval(coef, th, ytmp)
-                    fs = flight_state(t + th * h, ytmp, p, *tab)
+                    fs = flight_state(t + th * h, ytmp, p, tab)
                     summary[SM.entry_time] = t + th * h
                     summary[SM.entry_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
                     summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
@@ -362,9 +439,17 @@ def fly(
                 dopri.dense_eval(coef, first, yend)
             else:
                 t_end = t_new
-                yend[:] = ynew
-            qb = qn if which < 0 else locate.quantities(t_end, yend, p, tab)
-            val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
+                for i in range(N_STATE):
+                    yend[i] = ynew[i]
+            if which < 0:
+                val_b[0] = k6[N_STATE + A.g_load]
+                val_b[1] = k6[N_STATE + A.heat_flux]
+                val_b[2] = k6[N_STATE + A.dynamic_pressure]
+                alt_end = alt_new
+            else:
+                qb = locate.quantities(t_end, yend, p, tab)
+                val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
+                alt_end = qb[3]
             # the time above the load threshold, between root-found crossings
             fa = val_a[0] - g_thr
             fb = val_b[0] - g_thr
@@ -393,14 +478,14 @@ def fly(
                             best[row, 0] = pk[0]
                             best[row, 1] = pk[1]
                             best[row, 2] = pk[2]
-            record.take(best, val_b, t_end, qb[3], out)
+            record.take(best, val_b, t_end, alt_end, out)
             if store:
                 if n_rows >= rows.shape[0]:
                     status = STATUS.storage_full
                     break
                 record.store_row(rows, n_rows, t_end, n_seg - 1, t, h, yend, coef)
                 n_rows += 1
-            coef_prev[:, :] = coef
+            coef, coef_prev = coef_prev, coef  # this step's interpolant is the last one
             t_prev = t
             h_prev = h
             for i in range(3):
@@ -408,13 +493,15 @@ def fly(
                 val_a[i] = val_b[i]
             have_prev = True
             t = t_end
-            y[:] = yend
-            alt = qb[3]
+            for i in range(N_STATE):
+                y[i] = yend[i]
+            alt = alt_end
             g_ground = gg
             g_ceiling = gc
             for j in range(nt):
                 trig_g[j] = trig_new[j]
-            k[0, :] = k[6]
+            for i in range(N_DERIV):
+                k[0, i] = k[6, i]
             h = (
                 rosenbrock.next_step(h, err, False)
                 if stepped_implicitly
@@ -455,8 +542,7 @@ def fly(
         t,
         y,
         p,
-        no_cd,
-        atm,
+        tab,
         best,
         above_time,
         steps,

@@ -5,10 +5,18 @@ import math
 import numpy as np
 
 from sim.core.dynamics import flight_state
-from sim.core.layout import P, Q, S
-from sim.models._jit import njit
+from sim.core.layout import N_STATE, A, P, Q, S
+from sim.models._jit import njit, njit_inline
 from sim.models.constants import G0
 from sim.models.earth import geodetic_height
+
+
+@njit_inline
+def _delta_v(y: np.ndarray, p: np.ndarray) -> float:
+    """The rocket equation: the engine's delivered speed change since the phase start."""
+    if p[P.thrust] <= 0.0:
+        return 0.0
+    return p[P.isp] * G0 * math.log(p[P.phase_start_mass] / y[S.mass])
 
 
 @njit
@@ -17,11 +25,7 @@ def event_quantity(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> float:
     """The value of an event quantity at one state.
 
@@ -40,11 +44,27 @@ def event_quantity(
     if kind == Q.speed:
         return math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
     if kind == Q.delta_v:
-        # the rocket equation: the engine's delivered speed change since the phase start
-        if p[P.thrust] <= 0.0:
-            return 0.0
-        return p[P.isp] * G0 * math.log(p[P.phase_start_mass] / y[S.mass])
-    fs = flight_state(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+        return _delta_v(y, p)
+    fs = flight_state(t, y, p, tab)
     if kind == Q.dynamic_pressure:
         return fs.qbar
     return fs.mach
+
+
+@njit
+def event_quantity_of(kind: int, t: float, y: np.ndarray, p: np.ndarray, d: np.ndarray) -> float:
+    """:func:`event_quantity` at a state whose right-hand side row ``d`` [N_DERIV] holds
+    the state's quantities (:data:`sim.core.layout.AUX`): nothing evaluated again."""
+    if kind == Q.time:
+        return t
+    if kind == Q.heat_load:
+        return y[S.heat_load]
+    if kind == Q.altitude:
+        return d[N_STATE + A.altitude]
+    if kind == Q.speed:
+        return d[N_STATE + A.speed]
+    if kind == Q.delta_v:
+        return _delta_v(y, p)
+    if kind == Q.dynamic_pressure:
+        return d[N_STATE + A.dynamic_pressure]
+    return d[N_STATE + A.mach]

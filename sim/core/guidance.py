@@ -59,7 +59,7 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
 
 
 @njit
-def _predict(t, y, magnitude, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, target):
+def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude."""
     sign = gs[GS.sign]
     bank = sign * magnitude if sign != 0.0 else magnitude
@@ -76,25 +76,21 @@ def _predict(t, y, magnitude, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho
         gp[G.predictor_rtol],
     )
     gs[GS.predictions] += 1.0
-    t_end, y_end, reason = propagate(
-        t, y, pg, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, settings
-    )
+    t_end, y_end, reason = propagate(t, y, pg, tab, settings)
     if reason != 0:
         return 1e7, 0.0  # skip-out or no landing: a huge overshoot
     return range_errors(y[0:3], y_end[0:3], target, GUIDANCE_RADIUS)
 
 
 @njit
-def _solve_magnitude(t, y, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, target):
+def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     """Secant iterations on the bank magnitude that null the predicted downrange error;
     sets the magnitude and returns the prediction (downrange, crossrange) [m]."""
     lo = gp[G.min_bank]
     hi = gp[G.max_bank]
     tol = gp[G.tolerance]
     s0 = gs[GS.magnitude]
-    z0, c0 = _predict(
-        t, y, s0, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, target
-    )
+    z0, c0 = _predict(t, y, s0, gp, gs, pg, tab, target)
     best_err, best_s, best_z, best_c = abs(z0), s0, z0, c0
     if abs(z0) > tol:
         slope = gs[GS.slope] if not math.isnan(gs[GS.slope]) else _START_SLOPE
@@ -102,9 +98,7 @@ def _solve_magnitude(t, y, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, a
         for _ in range(4):
             if s1 == s0:
                 break
-            z1, c1 = _predict(
-                t, y, s1, gp, gs, pg, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, target
-            )
+            z1, c1 = _predict(t, y, s1, gp, gs, pg, tab, target)
             if abs(z1) < best_err:
                 best_err, best_s, best_z, best_c = abs(z1), s1, z1, c1
             if abs(z1) <= tol:
@@ -154,26 +148,7 @@ def _record(t, z, c, reversal, gs, hist):
 
 
 @njit
-def guidance_cycle(
-    t,
-    y,
-    bank,
-    gp,
-    gs,
-    pt,
-    cd_mach,
-    cd_values,
-    atm_alt,
-    atm_lnrho,
-    atm_temp,
-    pg,
-    gcd_mach,
-    gcd_values,
-    gatm_alt,
-    gatm_lnrho,
-    gatm_temp,
-    hist,
-):
+def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     """One guidance cycle at (t, y) with the current bank [rad].
 
     Parameters
@@ -181,11 +156,12 @@ def guidance_cycle(
     gp, gs : ndarray
         The law's parameters (:data:`~sim.core.layout.GUIDE`) and its state
         (:data:`~sim.core.layout.GSTATE`, updated).
-    pt, cd_mach, ..., atm_temp : ndarray
-        The true physics row and tables of the phase (the sensed drag).
-    pg, gcd_mach, ..., gatm_temp : ndarray
-        The guidance's own model row (a scratch copy: its bank and density are set here)
-        and tables.
+    pt : ndarray
+        The true physics row of the phase (the sensed drag).
+    pg : ndarray
+        The guidance's own model row (a scratch copy: its bank and density are set here).
+    tab : ndarray
+        The table array of both rows (each finds its tables through its offsets).
     hist : ndarray [cycles, GHISTORY.size]
         Receives one row per cycle while there is room (0 rows: no history).
 
@@ -205,41 +181,13 @@ def guidance_cycle(
             # the lateral lift curves the path, and the target's crossrange from the
             # current velocity no longer tells where the capsule will land.
             gs[GS.frozen] = 1.0
-            keep = _predict(
-                t,
-                y,
-                gs[GS.magnitude],
-                gp,
-                gs,
-                pg,
-                gcd_mach,
-                gcd_values,
-                gatm_alt,
-                gatm_lnrho,
-                gatm_temp,
-                target,
-            )
+            keep = _predict(t, y, gs[GS.magnitude], gp, gs, pg, tab, target)
             gs[GS.sign] = -gs[GS.sign]
-            flip = _predict(
-                t,
-                y,
-                gs[GS.magnitude],
-                gp,
-                gs,
-                pg,
-                gcd_mach,
-                gcd_values,
-                gatm_alt,
-                gatm_lnrho,
-                gatm_temp,
-                target,
-            )
+            flip = _predict(t, y, gs[GS.magnitude], gp, gs, pg, tab, target)
             reversal = abs(flip[1]) < abs(keep[1])
             if not reversal:
                 gs[GS.sign] = -gs[GS.sign]
-            z, c = _solve_magnitude(
-                t, y, gp, gs, pg, gcd_mach, gcd_values, gatm_alt, gatm_lnrho, gatm_temp, target
-            )
+            z, c = _solve_magnitude(t, y, gp, gs, pg, tab, target)
             gs[GS.command] = gs[GS.sign] * gs[GS.magnitude]
             _record(t, z, c, reversal, gs, hist)
             pg[P.density_scale] = density_scale
@@ -247,8 +195,8 @@ def guidance_cycle(
     # drag ratio from the sensed specific force (truth) against the model's
     pg[P.bank_mode] = BANK.constant
     pg[P.bank0] = bank
-    sensed = flight_state(t, y, pt, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
-    modelled = flight_state(t, y, pg, gcd_mach, gcd_values, gatm_alt, gatm_lnrho, gatm_temp)
+    sensed = flight_state(t, y, pt, tab)
+    modelled = flight_state(t, y, pg, tab)
     a_s = math.sqrt(sensed.ax**2 + sensed.ay**2 + sensed.az**2)
     a_m = math.sqrt(modelled.ax**2 + modelled.ay**2 + modelled.az**2)
     if a_s > _MIN_SENSED and a_m > 0.0:
@@ -257,9 +205,7 @@ def guidance_cycle(
     crossrange = _target_crossrange(y, target)
     if gs[GS.sign] == 0.0:
         gs[GS.sign] = 1.0 if crossrange >= 0.0 else -1.0
-    z, c = _solve_magnitude(
-        t, y, gp, gs, pg, gcd_mach, gcd_values, gatm_alt, gatm_lnrho, gatm_temp, target
-    )
+    z, c = _solve_magnitude(t, y, gp, gs, pg, tab, target)
     pg[P.density_scale] = density_scale
     frac = min(max((speed - gp[G.speed_low]) / (gp[G.speed_high] - gp[G.speed_low]), 0.0), 1.0)
     deadband = gp[G.deadband_low] + (gp[G.deadband_high] - gp[G.deadband_low]) * frac

@@ -39,7 +39,7 @@ from sim.core.layout import (
     Q,
     S,
 )
-from sim.core.pack import PhaseModel, Tables
+from sim.core.pack import PhaseModel
 from sim.core.program import FlownProgram, FlownSegment, Program
 
 
@@ -136,8 +136,6 @@ def fly_reference(
     """
     pr = program
     rtol = float(pr.settings[ST.rtol])
-    table = (pr.atm_alt, pr.atm_lnrho, pr.atm_temp)
-    gtable = (pr.guide_atm_alt, pr.guide_atm_lnrho, pr.guide_atm_temp)
     gstate = np.zeros(GSTATE.size)
     ghist = np.zeros((history_rows, GHISTORY.size))
     events: list[list[float]] = []
@@ -157,9 +155,7 @@ def fly_reference(
         p[P.chute_area0] = chute_area if info[PH.has_parachute] else 0.0
         p[P.chute_t0] = t
         p[P.phase_start_mass] = y[S.mass]
-        off, cnt = int(info[PH.cd_offset]), int(info[PH.cd_count])
-        tables = Tables(pr.cd_mach[off : off + cnt], pr.cd_values[off : off + cnt], *table)
-        model = PhaseModel(p, tables)
+        model = PhaseModel(p, pr.table)
         ground = IvpEvent(Q.altitude, pr.settings[ST.ground_altitude], -1, model, "ground")
         ceiling = IvpEvent(Q.altitude, pr.settings[ST.ceiling_altitude], 1, model, "ceiling")
         triggers = []
@@ -189,8 +185,6 @@ def fly_reference(
         else:
             gi = int(info[PH.guide])
             gp = pr.guide[gi]
-            goff, gcnt = int(gp[G.cd_offset]), int(gp[G.cd_count])
-            gcd = (pr.cd_mach[goff : goff + gcnt], pr.cd_values[goff : goff + gcnt])
             gstate[GS.phase] = ph
             guidance_start(bank, gp, gstate)
         phase_done = False
@@ -198,9 +192,7 @@ def fly_reference(
             if guided:
                 pg = pr.guide_models[gi].copy()
                 b_now = float(bank_angle(t, p))
-                command = guidance_cycle(
-                    t, y, b_now, gp, gstate, p, *tables, pg, *gcd, *gtable, ghist
-                )
+                command = guidance_cycle(t, y, b_now, gp, gstate, p, pg, pr.table, ghist)
                 p = p.copy()
                 p[[P.bank_mode, P.bank0, P.bank_t0, P.bank_rate, P.bank_command]] = (
                     BANK.slew,
@@ -212,14 +204,10 @@ def fly_reference(
                 t_end = min(t + float(gp[G.period]), t_limit)
             else:
                 t_end = t_limit
-            seg_model = PhaseModel(p, tables)
+            seg_model = PhaseModel(p, pr.table)
             evs = [ground, ceiling, *triggers]
             sol = integrate_segment(seg_model, t, t_end, y, rtol=rtol, method=method, events=evs)
-            segments.append(
-                FlownSegment(
-                    ph, sol.t, sol.y.T.copy(), p, tables.cd_mach, tables.cd_values, sol.sol
-                )
-            )
+            segments.append(FlownSegment(ph, sol.t, sol.y.T.copy(), p, pr.table, sol.sol))
             if sol.status == -1:
                 status = STATUS.failed
                 events.append([float(sol.t[-1]), alt, EK.failed, ph, -1])

@@ -98,7 +98,25 @@ PARAMS = Layout(
         ("attitude", "-", "+1 heat shield first (eyeballs-in), -1 hatch first"),
         ("need_sound", "-", "1: evaluate temperature and speed of sound (Mach), 0: skip them"),
         ("phase_start_mass", "kg", "mass at the start of the phase (delta-v trigger)"),
+        ("cd_offset", "-", "start of the drag table in the table array (TABLE_LAYOUT)"),
+        ("cd_count", "-", "rows of the drag table (0: constant cd)"),
+        ("atm_offset", "-", "start of the atmosphere table in the table array"),
+        ("atm_count", "-", "rows of the atmosphere table (0: none)"),
     ],
+)
+
+#: The one table array that travels beside a parameter vector (``tab``): every table of
+#: a flight one after the other, each found through the offsets in the parameter vector.
+#: A drag table of n rows at ``P.cd_offset``: n Mach numbers [-], then n drag
+#: coefficients [-]. An atmosphere table of m rows at ``P.atm_offset``: m altitudes [m],
+#: m values of ln(density [kg m^-3]), m temperatures [K]. One array instead of five keeps
+#: the calls of the compiled physics cheap (each array argument costs its passing).
+TABLE_LAYOUT = (
+    ("cd_mach", "cd_offset", "cd_count", 0),
+    ("cd_values", "cd_offset", "cd_count", 1),
+    ("atm_alt", "atm_offset", "atm_count", 0),
+    ("atm_lnrho", "atm_offset", "atm_count", 1),
+    ("atm_temp", "atm_offset", "atm_count", 2),
 )
 
 #: Output columns of a trajectory, computed from the state by :func:`sim.core.outputs`.
@@ -138,6 +156,22 @@ EVENT_QUANTITIES = Layout(
     ],
 )
 
+#: Quantities the right-hand side leaves behind the derivatives: when its output row is
+#: longer than the state, :func:`sim.core.dynamics.rhs_into` writes these after them, so
+#: that the engine reads the quantities its events and summaries watch at the end of a
+#: step from the step's last stage instead of evaluating the state once more.
+AUX = Layout(
+    "step quantities",
+    [
+        ("altitude", "m", "height above the ellipsoid"),
+        ("dynamic_pressure", "Pa", "0.5 rho V^2"),
+        ("mach", "-", "Mach number (NaN when the phase skips the speed of sound)"),
+        ("speed", "m s^-1", "air-relative speed"),
+        ("heat_flux", "W m^-2", "Sutton-Graves stagnation-point convective heat flux"),
+        ("g_load", "g0", "sensed load |aero + parachute specific force| / g0"),
+    ],
+)
+
 #: Bank-angle profiles of a segment (see :func:`sim.core.dynamics.bank_angle`).
 BANK_MODES = Layout(
     "bank modes",
@@ -153,7 +187,10 @@ P = PARAMS.index
 O = OUTPUTS.index  # noqa: E741 (the output-column index, like S and P)
 Q = EVENT_QUANTITIES.index
 BANK = BANK_MODES.index
+A = AUX.index
 N_STATE = STATE.size
+#: Length of a derivative row that receives the AUX quantities too.
+N_DERIV = N_STATE + AUX.size
 N_PARAMS = PARAMS.size
 N_OUTPUTS = OUTPUTS.size
 
@@ -237,8 +274,6 @@ PHASE = Layout(
         ("roll_rate", "rad s^-1", "rolling law"),
         ("guide", "-", "row of the guidance arrays (guided law), else -1"),
         ("n_triggers", "-", "triggers in use"),
-        ("cd_offset", "-", "first row of the phase's drag table in the program's table"),
-        ("cd_count", "-", "rows of the phase's drag table (0: constant cd)"),
         ("has_parachute", "-", "1: the drag area of its canopy carries into the next phase"),
     ],
 )
@@ -276,8 +311,6 @@ GUIDE = Layout(
         ("filter_gain", "-", "drag-ratio filter gain per cycle"),
         ("predictor_step", "s", "fixed RK4 predictor step in the atmosphere; 0: adaptive"),
         ("predictor_rtol", "-", "relative tolerance of the adaptive predictor"),
-        ("cd_offset", "-", "first row of the model vehicle's drag table"),
-        ("cd_count", "-", "rows of the model vehicle's drag table (0: constant cd)"),
     ],
 )
 

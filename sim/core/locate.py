@@ -1,8 +1,8 @@
 """Finding things inside an integrator step, on its interpolant (compiled): event roots,
 threshold crossings, and the maxima of the sensed load, heat flux and dynamic pressure.
 
-``tab`` is the tuple of a phase's tables ``(cd_mach, cd_values, atm_alt, atm_lnrho,
-atm_temp)``; ``coef`` the dense-output coefficients of a step (:mod:`sim.core.dopri`).
+``p`` and ``tab`` are a phase's parameter vector and table array; ``coef`` the
+dense-output coefficients of a step (:mod:`sim.core.dopri`).
 """
 
 import math
@@ -25,7 +25,7 @@ _GOLD = 0.5 * (math.sqrt(5.0) - 1.0)
 @njit
 def quantities(t, y, p, tab):
     """(sensed load [g0], heat flux [W m^-2], dynamic pressure [Pa], altitude [m])."""
-    fs = flight_state(t, y, p, *tab)
+    fs = flight_state(t, y, p, tab)
     g = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
     return g, fs.heat_flux, fs.qbar, fs.alt
 
@@ -45,7 +45,7 @@ def crosses(g0, g1, direction):
 def _value(kind, target, t, y, p, tab):
     if kind == LOAD:
         return quantities(t, y, p, tab)[0] - target
-    return event_quantity(kind, t, y, p, *tab) - target
+    return event_quantity(kind, t, y, p, tab) - target
 
 
 @njit

@@ -20,14 +20,10 @@ def outputs(
     ts: np.ndarray,
     ys: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
 ) -> np.ndarray:
     """Output columns (:data:`~sim.core.layout.OUTPUTS` order) of states ``ys`` [n, 8] at
-    times ``ts`` [s] of one segment (parameter vector ``p`` and its tables)."""
+    times ``ts`` [s] of one segment (parameter vector ``p`` and its table array)."""
     n = ts.shape[0]
     out = np.empty((n, N_OUTPUTS))
     p = p.copy()
@@ -35,7 +31,7 @@ def outputs(
     om = p[P.omega]
     for k in range(n):
         y = ys[k]
-        fs = flight_state(ts[k], y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp)
+        fs = flight_state(ts[k], y, p, tab)
         lat = math.atan2(fs.sin_lat, fs.cos_lat)
         lon = math.atan2(y[S.y], y[S.x])
         east, north, up = enu_basis(lat, lon)

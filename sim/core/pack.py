@@ -1,8 +1,10 @@
 """Packing models into the compiled core's parameter vectors: the only code that writes one.
 
 A :class:`PhaseModel` is what the compiled functions of one phase receive: the parameter
-vector (layout :data:`sim.core.layout.PARAMS`) and its tables. Everything outside the core
-builds and changes them through the named functions of this module.
+vector (layout :data:`sim.core.layout.PARAMS`) and its table array (layout
+:data:`sim.core.layout.TABLE_LAYOUT`, found through the offsets in the parameter vector).
+Everything outside the core builds and changes them through the named functions of this
+module.
 """
 
 from dataclasses import dataclass
@@ -10,14 +12,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.core.layout import ATTITUDES, BANK, N_PARAMS, P
-from sim.models.atmosphere import AtmosphereNumeric
+from sim.core.layout import ATTITUDES, BANK, N_PARAMS, TABLE_LAYOUT, P
+from sim.models.atmosphere import AtmosphereNumeric, table_of
 from sim.models.earth import EarthModel
 from sim.models.vehicle import Vehicle
 
 
 class Tables(NamedTuple):
-    """The arrays of a phase model (empty arrays where unused)."""
+    """The tables of a phase model, each on its own (empty arrays where unused)."""
 
     cd_mach: np.ndarray  #: Mach numbers of the drag table [-]
     cd_values: np.ndarray  #: drag coefficients at those Mach numbers [-]
@@ -52,17 +54,45 @@ def slew_segment(t0: float, bank: float, command: float, rate: float) -> BankSeg
     return BankSegment(BANK.slew, bank, t0, abs(rate), command)
 
 
+def tables_of(p: np.ndarray, tab: np.ndarray) -> Tables:
+    """The tables a parameter vector finds in a table array, each on its own (views)."""
+    parts = []
+    for _, offset, count, k in TABLE_LAYOUT:
+        start = int(p[getattr(P, offset)])
+        n = int(p[getattr(P, count)])
+        parts.append(tab[start + k * n : start + (k + 1) * n])
+    return Tables(*parts)
+
+
+def place_tables(
+    p: np.ndarray, cd_mach: np.ndarray, cd_values: np.ndarray, atmosphere: AtmosphereNumeric
+) -> np.ndarray:
+    """The table array of a drag table and an atmosphere's table, one after the other;
+    their offsets and sizes go into ``p``."""
+    n = cd_mach.size
+    p[P.cd_offset] = 0
+    p[P.cd_count] = n
+    p[P.atm_offset] = 2 * n
+    p[P.atm_count] = atmosphere.altitude.size
+    return np.concatenate((cd_mach, cd_values, table_of(atmosphere)))
+
+
 @dataclass(frozen=True, eq=False)
 class PhaseModel:
-    """A phase's numeric model: parameter vector and tables for the compiled core."""
+    """A phase's numeric model: parameter vector and table array for the compiled core."""
 
     params: np.ndarray
-    tables: Tables
+    table: np.ndarray
 
     @property
-    def args(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(params, *tables)``: the trailing arguments of every compiled physics call."""
-        return (self.params, *self.tables)
+    def args(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(params, table)``: the trailing arguments of every compiled physics call."""
+        return (self.params, self.table)
+
+    @property
+    def tables(self) -> Tables:
+        """The phase's tables, each on its own."""
+        return tables_of(self.params, self.table)
 
     def with_bank(self, segment: BankSegment) -> "PhaseModel":
         """A copy flying the bank profile ``segment``."""
@@ -72,28 +102,20 @@ class PhaseModel:
         p[P.bank_t0] = segment.t0
         p[P.bank_rate] = segment.rate
         p[P.bank_command] = segment.command
-        return PhaseModel(p, self.tables)
+        return PhaseModel(p, self.table)
 
     def with_density_factor(self, factor: float) -> "PhaseModel":
         """A copy whose density is multiplied by ``factor`` [-]."""
         p = self.params.copy()
         p[P.density_scale] *= factor
-        return PhaseModel(p, self.tables)
+        return PhaseModel(p, self.table)
 
     def with_atmosphere(self, atmosphere: AtmosphereNumeric) -> "PhaseModel":
         """A copy flying through another atmosphere (same vehicle and Earth)."""
         p = self.params.copy()
         _set_atmosphere(p, atmosphere)
-        return PhaseModel(
-            p,
-            Tables(
-                self.tables.cd_mach,
-                self.tables.cd_values,
-                atmosphere.altitude,
-                atmosphere.lnrho,
-                atmosphere.temperature,
-            ),
-        )
+        t = self.tables
+        return PhaseModel(p, place_tables(p, t.cd_mach, t.cd_values, atmosphere))
 
     def earth(self) -> EarthModel:
         """The Earth model this phase was packed with."""
@@ -176,11 +198,4 @@ def pack_phase(
     p[P.attitude] = ATTITUDES[attitude]
     p[P.need_sound] = 1.0 if (need_sound or vehicle.cd_mach.size) else 0.0
     p[P.phase_start_mass] = vehicle.mass
-    tables = Tables(
-        vehicle.cd_mach,
-        vehicle.cd_values,
-        atmosphere.altitude,
-        atmosphere.lnrho,
-        atmosphere.temperature,
-    )
-    return PhaseModel(p, tables)
+    return PhaseModel(p, place_tables(p, vehicle.cd_mach, vehicle.cd_values, atmosphere))

@@ -19,8 +19,8 @@ import numpy as np
 
 from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
-from sim.core.layout import N_DENSE, N_STATE, Q, S
-from sim.models._jit import njit
+from sim.core.layout import N_DENSE, N_DERIV, N_STATE, A, Q, S
+from sim.models._jit import borrow, njit, njit_inline
 from sim.models.earth import geodetic_height
 
 STOP_ALTITUDE = 0  #: reached the stop altitude
@@ -46,17 +46,17 @@ class PredictorSettings(NamedTuple):
 
 
 @njit
-def _rk4(t, y, h, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, out):
-    rhs_into(t, y, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1)
+def _rk4(t, y, h, p, tab, k1, k2, k3, k4, tmp, out):
+    rhs_into(t, y, p, tab, k1)
     for i in range(N_STATE):
         tmp[i] = y[i] + 0.5 * h * k1[i]
-    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k2)
+    rhs_into(t + 0.5 * h, tmp, p, tab, k2)
     for i in range(N_STATE):
         tmp[i] = y[i] + 0.5 * h * k2[i]
-    rhs_into(t + 0.5 * h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k3)
+    rhs_into(t + 0.5 * h, tmp, p, tab, k3)
     for i in range(N_STATE):
         tmp[i] = y[i] + h * k3[i]
-    rhs_into(t + h, tmp, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k4)
+    rhs_into(t + h, tmp, p, tab, k4)
     for i in range(N_STATE):
         out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
@@ -71,11 +71,7 @@ def propagate(
     t: float,
     y0: np.ndarray,
     p: np.ndarray,
-    cd_mach: np.ndarray,
-    cd_values: np.ndarray,
-    atm_alt: np.ndarray,
-    atm_lnrho: np.ndarray,
-    atm_temp: np.ndarray,
+    tab: np.ndarray,
     settings: PredictorSettings,
 ) -> tuple[float, np.ndarray, int]:
     """Integrate from (t, y0) until the altitude falls to ``settings.stop_altitude`` [m],
@@ -88,29 +84,40 @@ def propagate(
     reason : int
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
+    y = y0.copy()
+    # the work arrays live for the whole call; the integrators borrow them
+    k = np.empty((7, N_DERIV))
+    vectors = np.empty((3, N_STATE))
+    coef = np.empty((N_DENSE, N_STATE))
     if settings.step <= 0.0:
-        return _propagate_adaptive(
-            t, y0, p, (cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp), settings
+        t_end, reason = _adaptive(
+            t, borrow(y), borrow(p), borrow(tab), settings, borrow(k), borrow(vectors), borrow(coef)
         )
+    else:
+        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, borrow(k))
+    return t_end, y, reason
+
+
+@njit
+def _fixed(t, y, p, tab, settings, k):
+    """:func:`propagate` with fixed RK4 steps (``y`` advanced in place; ``k`` work rows);
+    the stop altitude located by a secant iteration on the last step's fraction."""
     stop_altitude = settings.stop_altitude
     t_max = settings.t_max
     ceiling = settings.ceiling
-    y = y0.copy()
-    yn = np.empty(N_STATE)
-    k1 = np.empty(N_STATE)
-    k2 = np.empty(N_STATE)
-    k3 = np.empty(N_STATE)
-    k4 = np.empty(N_STATE)
-    tmp = np.empty(N_STATE)
+    k1 = k[0]
+    k2 = k[1]
+    k3 = k[2]
+    k4 = k[3]
+    tmp = k[4]
+    yn = k[5]
     h_prev = _altitude(y)
     if h_prev <= stop_altitude:
-        return t, y, STOP_ALTITUDE
+        return t, STOP_ALTITUDE
     while t < t_max:
         step = settings.coast_step if h_prev > settings.coast_altitude else settings.step
         step = min(step, t_max - t)
-        _rk4(
-            t, y, step, p, cd_mach, cd_values, atm_alt, atm_lnrho, atm_temp, k1, k2, k3, k4, tmp, yn
-        )
+        _rk4(t, y, step, p, tab, k1, k2, k3, k4, tmp, yn)
         h = _altitude(yn)
         if h <= stop_altitude:
             # secant on the step fraction: a few RK4 sub-steps from the step's start
@@ -121,23 +128,7 @@ def propagate(
             frac = 1.0
             for _ in range(30):
                 frac = lo + (hi - lo) * g_lo / (g_lo - g_hi)
-                _rk4(
-                    t,
-                    y,
-                    frac * step,
-                    p,
-                    cd_mach,
-                    cd_values,
-                    atm_alt,
-                    atm_lnrho,
-                    atm_temp,
-                    k1,
-                    k2,
-                    k3,
-                    k4,
-                    tmp,
-                    yn,
-                )
+                _rk4(t, y, frac * step, p, tab, k1, k2, k3, k4, tmp, yn)
                 g = _altitude(yn) - stop_altitude
                 if abs(g) < 1e-3:
                     break
@@ -147,42 +138,49 @@ def propagate(
                 else:
                     hi = frac
                     g_hi = g
-            return t + frac * step, yn.copy(), STOP_ALTITUDE
+            _copy(yn, y)
+            return t + frac * step, STOP_ALTITUDE
         if h > ceiling:
-            return t + step, yn.copy(), STOP_CEILING
-        for i in range(N_STATE):
-            y[i] = yn[i]
+            _copy(yn, y)
+            return t + step, STOP_CEILING
+        _copy(yn, y)
         t += step
         h_prev = h
-    return t, y, STOP_TIME
+    return t, STOP_TIME
+
+
+@njit_inline
+def _copy(source, target):
+    for i in range(N_STATE):
+        target[i] = source[i]
 
 
 @njit
-def _propagate_adaptive(t, y0, p, tab, settings):
-    """:func:`propagate` with Dormand-Prince 5(4) steps; the stop altitude located on the
-    last step's interpolant."""
+def _adaptive(t, y, p, tab, settings, k, vectors, coef):
+    """:func:`propagate` with Dormand-Prince 5(4) steps (``y`` advanced in place; ``k``,
+    ``vectors`` and ``coef`` work arrays); the stop altitude located on the last step's
+    interpolant."""
     rtol = settings.rtol
-    atol = dopri.absolute_tolerances(rtol)
-    y = y0.copy()
-    k = np.empty((7, N_STATE))
-    ynew = np.empty(N_STATE)
-    tmp = np.empty(N_STATE)
-    coef = np.empty((N_DENSE, N_STATE))
+    atol = vectors[0]
+    ynew = vectors[1]
+    tmp = vectors[2]
+    for i in range(N_STATE):
+        atol[i] = dopri.ATOL_PER_RTOL[i] * rtol
     alt = _altitude(y)
     if alt <= settings.stop_altitude:
-        return t, y, STOP_ALTITUDE
-    rhs_into(t, y, p, *tab, k[0])
-    h = dopri.initial_step(t, y, k[0], p, *tab, rtol, atol, 1e4, tmp, ynew)
+        return t, STOP_ALTITUDE
+    rhs_into(t, y, p, tab, k[0])
+    h = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, 1e4, tmp, ynew)
     while t < settings.t_max:
         h = min(h, settings.t_max - t)
-        dopri.step(t, y, h, k, p, *tab, ynew, tmp)
+        dopri.step(t, y, h, k, p, tab, ynew, tmp)
         err = dopri.error_norm(y, ynew, h, k, rtol, atol)
         if not err <= 1.0:
             h = dopri.next_step(h, err, True)
             if h < 1e-9:
                 break
             continue
-        alt_new = _altitude(ynew)
+        alt_new = k[6, N_STATE + A.altitude]
         if alt_new <= settings.stop_altitude:
             dopri.dense_coefficients(y, ynew, h, k, coef)
             theta = locate.root(
@@ -199,16 +197,18 @@ def _propagate_adaptive(t, y0, p, tab, settings):
                 tab,
                 tmp,
             )
-            dopri.dense_eval(coef, theta, ynew)
-            return t + theta * h, ynew, STOP_ALTITUDE
+            dopri.dense_eval(coef, theta, y)
+            return t + theta * h, STOP_ALTITUDE
         if alt_new > settings.ceiling:
-            return t + h, ynew.copy(), STOP_CEILING
+            _copy(ynew, y)
+            return t + h, STOP_CEILING
         t += h
-        y[:] = ynew
-        k[0, :] = k[6]
+        _copy(ynew, y)
+        for i in range(N_DERIV):
+            k[0, i] = k[6, i]
         alt = alt_new
         h = dopri.next_step(h, err, False)
-    return t, y, STOP_TIME
+    return t, STOP_TIME
 
 
 @njit
@@ -221,20 +221,29 @@ def range_errors(
     ``point`` lies beyond the target, an overshoot); crossrange is positive to the left of
     that great circle. All three arguments are Earth-fixed position vectors.
     """
-    c = current / math.sqrt(current[0] ** 2 + current[1] ** 2 + current[2] ** 2)
-    tg = target / math.sqrt(target[0] ** 2 + target[1] ** 2 + target[2] ** 2)
-    q = point / math.sqrt(point[0] ** 2 + point[1] ** 2 + point[2] ** 2)
-    n = np.cross(c, tg)
-    sn = math.sqrt(n[0] ** 2 + n[1] ** 2 + n[2] ** 2)
+    rc = math.sqrt(current[0] ** 2 + current[1] ** 2 + current[2] ** 2)
+    rt = math.sqrt(target[0] ** 2 + target[1] ** 2 + target[2] ** 2)
+    rq = math.sqrt(point[0] ** 2 + point[1] ** 2 + point[2] ** 2)
+    c0, c1, c2 = current[0] / rc, current[1] / rc, current[2] / rc
+    t0, t1, t2 = target[0] / rt, target[1] / rt, target[2] / rt
+    q0, q1, q2 = point[0] / rq, point[1] / rq, point[2] / rq
+    n0, n1, n2 = _cross(c0, c1, c2, t0, t1, t2)
+    sn = math.sqrt(n0**2 + n1**2 + n2**2)
     if sn < 1e-12:  # at (or opposite) the target: no great circle, no errors to steer by
         return 0.0, 0.0
-    n = n / sn
-    cross = math.asin(min(max(q[0] * n[0] + q[1] * n[1] + q[2] * n[2], -1.0), 1.0))
-    qp = q - (q[0] * n[0] + q[1] * n[1] + q[2] * n[2]) * n
-    qp = qp / math.sqrt(qp[0] ** 2 + qp[1] ** 2 + qp[2] ** 2)
-    cq = np.cross(c, qp)
-    ang_q = math.atan2(
-        cq[0] * n[0] + cq[1] * n[1] + cq[2] * n[2], c[0] * qp[0] + c[1] * qp[1] + c[2] * qp[2]
-    )
-    ang_t = math.atan2(sn, c[0] * tg[0] + c[1] * tg[1] + c[2] * tg[2])
+    n0, n1, n2 = n0 / sn, n1 / sn, n2 / sn
+    qn = q0 * n0 + q1 * n1 + q2 * n2
+    cross = math.asin(min(max(qn, -1.0), 1.0))
+    p0, p1, p2 = q0 - qn * n0, q1 - qn * n1, q2 - qn * n2
+    rp = math.sqrt(p0**2 + p1**2 + p2**2)
+    p0, p1, p2 = p0 / rp, p1 / rp, p2 / rp
+    x0, x1, x2 = _cross(c0, c1, c2, p0, p1, p2)
+    ang_q = math.atan2(x0 * n0 + x1 * n1 + x2 * n2, c0 * p0 + c1 * p1 + c2 * p2)
+    ang_t = math.atan2(sn, c0 * t0 + c1 * t1 + c2 * t2)
     return (ang_q - ang_t) * radius, cross * radius
+
+
+@njit_inline
+def _cross(a0, a1, a2, b0, b1, b2):
+    """The cross product a x b of two 3-vectors given by their components."""
+    return a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0

@@ -3,7 +3,8 @@
 :func:`pack_program` turns core-level descriptions of the phases (:class:`PhaseSpec`,
 built by :mod:`sim.flight` from its phases, triggers and control laws) into a
 :class:`Program`: the initial condition, one physics row and one phase row per phase,
-their triggers, the guidance parameters and the guidance's own model, the tables and the
+their triggers, the guidance parameters and the guidance's own model, one table array
+(every drag and atmosphere table, each row finding its own through its offsets) and the
 integrator settings, every array laid out as declared in :mod:`sim.core.layout`. The
 compiled engine (:mod:`sim.core.engine`) and the ``solve_ivp`` reference path
 (:mod:`sim.core.ivp`) read the same program, and a batch of variants is a stack of
@@ -38,8 +39,6 @@ from sim.core.pack import pack_phase
 from sim.models.atmosphere import AtmosphereNumeric
 from sim.models.earth import EarthModel
 from sim.models.vehicle import Vehicle
-
-_EMPTY = np.zeros(0)
 
 
 class TriggerSpec(NamedTuple):
@@ -107,16 +106,13 @@ class Program:
         while flying).
     info : ndarray [n_phases, PHASE.size]
     triggers : ndarray [n_phases, MAX_TRIGGERS, TRIGGER.size]
-    cd_mach, cd_values : ndarray
-        Drag tables of every vehicle, one after the other (offsets in ``info`` and
-        ``guide``).
-    atm_alt, atm_lnrho, atm_temp : ndarray
-        The flight's atmosphere table (empty unless a table atmosphere).
+    table : ndarray
+        Every table of the flight (layout :data:`sim.core.layout.TABLE_LAYOUT`): the drag
+        tables of the vehicles, the flight's atmosphere table and the guidance's, one after
+        the other; each physics row holds the offsets of its own.
     guide : ndarray [n_guided, GUIDE.size]
     guide_models : ndarray [n_guided, N_PARAMS]
         What the guidance believes: its own physics row.
-    guide_atm_alt, guide_atm_lnrho, guide_atm_temp : ndarray
-        The guidance's atmosphere table (empty unless a table).
     settings : ndarray [SETTINGS.size]
     phase_names : tuple of str
     """
@@ -125,16 +121,9 @@ class Program:
     phases: np.ndarray
     info: np.ndarray
     triggers: np.ndarray
-    cd_mach: np.ndarray
-    cd_values: np.ndarray
-    atm_alt: np.ndarray
-    atm_lnrho: np.ndarray
-    atm_temp: np.ndarray
+    table: np.ndarray
     guide: np.ndarray
     guide_models: np.ndarray
-    guide_atm_alt: np.ndarray
-    guide_atm_lnrho: np.ndarray
-    guide_atm_temp: np.ndarray
     settings: np.ndarray
     phase_names: tuple = ()
 
@@ -250,17 +239,25 @@ def pack_program(
     rows = np.zeros((n, N_PARAMS))
     info = np.zeros((n, PHASE.size))
     triggers = np.zeros((n, MAX_TRIGGERS, TRIGGER.size))
-    cd_mach: list[float] = []
-    cd_values: list[float] = []
+    table: list[float] = []
     guides: list[np.ndarray] = []
     guide_models: list[np.ndarray] = []
-    guide_atm: AtmosphereNumeric | None = None
+    placed: dict = {}  # id of a table's first array -> (its offset, its arrays)
 
-    def add_table(vehicle):
-        offset = len(cd_mach)
-        cd_mach.extend(vehicle.cd_mach.tolist())
-        cd_values.extend(vehicle.cd_values.tolist())
-        return offset, vehicle.cd_mach.size
+    def place(row, vehicle, atm):
+        """Put the drag table and the atmosphere table of a row into the program's table
+        (each table once) and their offsets into the row."""
+        for arrays, offset, count in (
+            ((vehicle.cd_mach, vehicle.cd_values), P.cd_offset, P.cd_count),
+            ((atm.altitude, atm.lnrho, atm.temperature), P.atm_offset, P.atm_count),
+        ):
+            key = id(arrays[0])
+            if key not in placed or placed[key][1][0] is not arrays[0]:
+                placed[key] = (len(table), arrays)
+                for a in arrays:
+                    table.extend(np.asarray(a, dtype=float).tolist())
+            row[offset] = placed[key][0]
+            row[count] = arrays[0].size
 
     for k, spec in enumerate(phases):
         if len(spec.triggers) > MAX_TRIGGERS:
@@ -268,13 +265,13 @@ def pack_program(
         rows[k] = pack_phase(
             spec.vehicle, atmosphere, earth, attitude=spec.attitude, need_sound=spec.need_sound
         ).params
+        place(rows[k], spec.vehicle, atmosphere)
         info[k, PH.start_mass] = math.nan if spec.carry_mass else spec.vehicle.mass
         info[k, PH.control] = spec.control.kind
         info[k, PH.bank] = spec.control.bank
         info[k, PH.roll_rate] = spec.control.roll_rate
         info[k, PH.guide] = -1
         info[k, PH.n_triggers] = len(spec.triggers)
-        info[k, PH.cd_offset], info[k, PH.cd_count] = add_table(spec.vehicle)
         info[k, PH.has_parachute] = 1.0 if spec.vehicle.parachute is not None else 0.0
         for j, trig in enumerate(spec.triggers):
             triggers[k, j, TR.quantity] = trig.quantity
@@ -289,52 +286,29 @@ def pack_program(
                 row[getattr(G, name)] = value
             vehicle = guidance.model_vehicle or spec.vehicle
             model_atm = guidance.model_atmosphere or atmosphere
-            if guidance.model_atmosphere is not None and model_atm.altitude.size:
-                if guide_atm is not None and not _same_table(guide_atm, model_atm):
-                    raise ValueError(
-                        "all guided phases of a flight share one model atmosphere table"
-                    )
-                guide_atm = model_atm
-            row[G.cd_offset], row[G.cd_count] = add_table(vehicle)
             info[k, PH.guide] = len(guides)
             guides.append(row)
-            guide_models.append(
-                pack_phase(
-                    vehicle,
-                    model_atm,
-                    earth,
-                    attitude=spec.attitude,
-                    need_sound=bool(vehicle.cd_mach.size),
-                ).params
-            )
+            model = pack_phase(
+                vehicle,
+                model_atm,
+                earth,
+                attitude=spec.attitude,
+                need_sound=bool(vehicle.cd_mach.size),
+            ).params
+            place(model, vehicle, model_atm)
+            guide_models.append(model)
     guide = np.array(guides) if guides else np.zeros((0, GUIDE.size))
     models = np.array(guide_models) if guide_models else np.zeros((0, N_PARAMS))
-    ga = guide_atm
     return Program(
         init=np.asarray(init, dtype=float),
         phases=rows,
         info=info,
         triggers=triggers,
-        cd_mach=np.array(cd_mach),
-        cd_values=np.array(cd_values),
-        atm_alt=atmosphere.altitude,
-        atm_lnrho=atmosphere.lnrho,
-        atm_temp=atmosphere.temperature,
+        table=np.array(table, dtype=float),
         guide=guide,
         guide_models=models,
-        guide_atm_alt=_EMPTY if ga is None else ga.altitude,
-        guide_atm_lnrho=_EMPTY if ga is None else ga.lnrho,
-        guide_atm_temp=_EMPTY if ga is None else ga.temperature,
         settings=np.asarray(settings, dtype=float),
         phase_names=tuple(names),
-    )
-
-
-def _same_table(a: AtmosphereNumeric, b: AtmosphereNumeric) -> bool:
-    return (
-        a.altitude.shape == b.altitude.shape
-        and np.array_equal(a.altitude, b.altitude)
-        and np.array_equal(a.lnrho, b.lnrho)
     )
 
 
@@ -375,8 +349,8 @@ class FlownSegment:
         Times of the stored points [s] (the segment start, then the ends of the steps).
     y : ndarray [n, N_STATE]
     params : ndarray [N_PARAMS]
-    cd_mach, cd_values : ndarray
-        The phase's drag table.
+    table : ndarray
+        The program's table array (``params`` holds the offsets of the phase's tables).
     dense : callable or None
         t -> state (the integrator's interpolant), like ``scipy``'s ``OdeSolution``.
     """
@@ -385,8 +359,7 @@ class FlownSegment:
     t: np.ndarray
     y: np.ndarray
     params: np.ndarray
-    cd_mach: np.ndarray
-    cd_values: np.ndarray
+    table: np.ndarray
     dense: object
 
 

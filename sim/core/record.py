@@ -62,8 +62,7 @@ def finish(
     t,
     y,
     p,
-    no_cd,
-    atm,
+    tab,
     best,
     above_time,
     steps,
@@ -73,7 +72,7 @@ def finish(
     gstate,
 ):
     """Write the final summary of a flight."""
-    fs = flight_state(t, y, p, no_cd, no_cd, *atm)
+    fs = flight_state(t, y, p, tab)
     summary[SM.status] = status
     summary[SM.t_end] = t
     summary[SM.peak_g] = best[0, 0]

@@ -18,8 +18,8 @@ both ends), stored in the same form as Dormand-Prince's (:mod:`sim.core.dopri`).
 
 import math
 
-from sim.core.dynamics import rhs_into
-from sim.core.layout import N_STATE, S
+from sim.core.dynamics import autonomous, rhs_into
+from sim.core.layout import N_STATE, P, S
 from sim.models._jit import njit, njit_inline
 
 GAM = 0.5
@@ -96,9 +96,14 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
     jac = w[0:n]
     g1, g2, g3, g4 = w[n], w[n + 1], w[n + 2], w[n + 3]
     tmp, ft, dfdt = w[n + 4], w[n + 5], w[n + 6]
-    # Jacobian and time derivative by forward differences
+    # Jacobian and time derivative by forward differences. Nothing depends on the heat
+    # load: a zero column. Without thrust the mass is constant: its row is zero, so its
+    # increment is zero in every stage and its column multiplies only zeros (the column
+    # left zero gives the same solution to the last bit).
+    calls = 0
+    no_thrust = p[P.thrust] <= 0.0
     for j in range(n):
-        if j == S.heat_load:  # nothing depends on the heat load: a zero column
+        if j == S.heat_load or (j == S.mass and no_thrust):
             for i in range(n):
                 jac[i, j] = 0.0
             continue
@@ -106,28 +111,35 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
         for i in range(n):
             tmp[i] = y[i]
         tmp[j] += delta
-        rhs_into(t, tmp, p, *tab, ft)
+        rhs_into(t, tmp, p, tab, ft)
+        calls += 1
         for i in range(n):
             jac[i, j] = -(ft[i] - f0[i]) / delta
-    dt = math.sqrt(_EPS) * max(abs(t), 1.0)
-    rhs_into(t + dt, y, p, *tab, ft)
+    if autonomous(t, p):  # the difference would be zero to the last bit
+        for i in range(n):
+            dfdt[i] = 0.0
+    else:
+        dt = math.sqrt(_EPS) * max(abs(t), 1.0)
+        rhs_into(t + dt, y, p, tab, ft)
+        calls += 1
+        for i in range(n):
+            dfdt[i] = (ft[i] - f0[i]) / dt
     for i in range(n):
-        dfdt[i] = (ft[i] - f0[i]) / dt
         jac[i, i] += 1.0 / (GAM * h)
     if not _lu(jac, piv):
-        return math.inf, n
+        return math.inf, calls
     for i in range(n):
         g1[i] = f0[i] + h * C1X * dfdt[i]
     _solve(jac, piv, g1)
     for i in range(n):
         tmp[i] = y[i] + A21 * g1[i]
-    rhs_into(t + A2X * h, tmp, p, *tab, ft)
+    rhs_into(t + A2X * h, tmp, p, tab, ft)
     for i in range(n):
         g2[i] = ft[i] + h * C2X * dfdt[i] + C21 * g1[i] / h
     _solve(jac, piv, g2)
     for i in range(n):
         tmp[i] = y[i] + A31 * g1[i] + A32 * g2[i]
-    rhs_into(t + A3X * h, tmp, p, *tab, ft)
+    rhs_into(t + A3X * h, tmp, p, tab, ft)
     for i in range(n):
         g3[i] = ft[i] + h * C3X * dfdt[i] + (C31 * g1[i] + C32 * g2[i]) / h
     _solve(jac, piv, g3)
@@ -140,7 +152,7 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
         e = E1 * g1[i] + E2 * g2[i] + E3 * g3[i] + E4 * g4[i]
         sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
         s += (e / sc) ** 2
-    return math.sqrt(s / n), n + 2
+    return math.sqrt(s / n), calls + 2
 
 
 @njit_inline

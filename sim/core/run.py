@@ -16,7 +16,6 @@ from sim.core.layout import (
     N_DENSE,
     N_PARAMS,
     N_STATE,
-    PH,
     SEGMENT_SIZE,
     SM,
     ST,
@@ -36,16 +35,9 @@ def fly_batch(
     phases,
     info,
     triggers,
-    cd_mach,
-    cd_values,
-    atm_alt,
-    atm_lnrho,
-    atm_temp,
+    tab,
     guide,
     guide_models,
-    gatm_alt,
-    gatm_lnrho,
-    gatm_temp,
     settings,
     summary,
     events,
@@ -63,16 +55,9 @@ def fly_batch(
             phases[r],
             info[r],
             triggers[r],
-            cd_mach[r],
-            cd_values[r],
-            atm_alt[r],
-            atm_lnrho[r],
-            atm_temp[r],
+            tab[r],
             guide[r],
             guide_models[r],
-            gatm_alt[r],
-            gatm_lnrho[r],
-            gatm_temp[r],
             settings[r],
             summary[r],
             events[r],
@@ -126,8 +111,6 @@ def fly_program(program: Any, history_rows: int = 0, capacity: int = 4096) -> An
         for s in range(n_seg):
             a, b = bounds[s], bounds[s + 1]
             ph = int(segments[s, N_PARAMS])
-            off = int(program.info[ph, PH.cd_offset])
-            end = off + int(program.info[ph, PH.cd_count])
             dense = (
                 dopri.StepInterpolant(
                     rows[a + 1 : b, R.step_t0], rows[a + 1 : b, R.step_h], coefs[a + 1 : b]
@@ -141,8 +124,7 @@ def fly_program(program: Any, history_rows: int = 0, capacity: int = 4096) -> An
                     rows[a:b, R.t].copy(),
                     rows[a:b, R.y_x : R.y_x + N_STATE].copy(),
                     segments[s, :N_PARAMS].copy(),
-                    program.cd_mach[off:end],
-                    program.cd_values[off:end],
+                    program.table,
                     dense,
                 )
             )

@@ -17,7 +17,6 @@ import numpy as np
 
 from sim.core.ivp import fly_reference
 from sim.core.layout import ATTITUDES, EK, EV, GH, GS, STATUSES
-from sim.core.pack import Tables
 from sim.core.program import (
     FlownProgram,
     PhaseSpec,
@@ -227,14 +226,9 @@ def trajectory_of(
 ) -> Trajectory:
     """The :class:`Trajectory` of a flown program (its phases name the events)."""
     program = flown.program
-    tables_of = {}
-    segments = []
-    for seg in flown.segments:
-        tables = Tables(
-            seg.cd_mach, seg.cd_values, program.atm_alt, program.atm_lnrho, program.atm_temp
-        )
-        tables_of[seg.phase] = tables
-        segments.append(Segment(seg.phase, seg.t, seg.y, seg.params, tables, seg.dense))
+    segments = [
+        Segment(seg.phase, seg.t, seg.y, seg.params, seg.table, seg.dense) for seg in flown.segments
+    ]
     events = [_event(row, phases, program) for row in flown.events]
     status = _STATUS_NAMES[flown.status]
     message = _message(status, flown, phases, program)

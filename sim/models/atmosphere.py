@@ -38,9 +38,9 @@ def atmosphere_properties(
     rho0: float,
     scale_height: float,
     density_scale: float,
-    tab_alt: np.ndarray,
-    tab_lnrho: np.ndarray,
-    tab_temp: np.ndarray,
+    table: np.ndarray,
+    offset: int,
+    count: int,
 ) -> tuple[float, float, float]:
     """Density [kg m^-3], temperature [K] and speed of sound [m s^-1] at altitude alt [m].
 
@@ -54,9 +54,12 @@ def atmosphere_properties(
         Exponential model: surface density [kg m^-3] and scale height [m].
     density_scale : float
         Factor on the density [-].
-    tab_alt, tab_lnrho, tab_temp : ndarray
-        Tabulated model: altitudes [m] (increasing), natural log of density [ln(kg m^-3)],
-        temperature [K].
+    table : ndarray
+        Holds the tabulated model's ``count`` rows from ``offset`` on: ``count`` altitudes
+        [m] (increasing), then as many values of ln(density [kg m^-3]), then as many
+        temperatures [K] (see :func:`table_of`).
+    offset, count : int
+        Where the model's rows start in ``table`` and how many there are.
 
     Notes
     -----
@@ -72,21 +75,40 @@ def atmosphere_properties(
     if kind == ATM_EXPONENTIAL:
         rho_std, temp, sound = ussa76(alt)
         return exponential_density(alt, rho0, scale_height) * density_scale, temp, sound
-    n = tab_alt.shape[0]
-    if alt <= tab_alt[0]:
+    n = count
+    a = offset  # altitudes
+    r = offset + n  # ln(density)
+    m = offset + 2 * n  # temperatures
+    if alt <= table[a]:
         i = 0
-    elif alt >= tab_alt[n - 1]:
+    elif alt >= table[a + n - 1]:
         i = n - 2
     else:
-        i = int(np.searchsorted(tab_alt, alt)) - 1
-    h0 = tab_alt[i]
-    h1 = tab_alt[i + 1]
+        i = interval(table, a, n, alt)
+    h0 = table[a + i]
+    h1 = table[a + i + 1]
     w = (alt - h0) / (h1 - h0)
-    lnrho = tab_lnrho[i] + w * (tab_lnrho[i + 1] - tab_lnrho[i])
-    lnrho = min(lnrho, tab_lnrho[0] + _MAX_EXPONENT)
+    lnrho = table[r + i] + w * (table[r + i + 1] - table[r + i])
+    lnrho = min(lnrho, table[r] + _MAX_EXPONENT)
     wt = min(max(w, 0.0), 1.0)
-    temp = tab_temp[i] + wt * (tab_temp[i + 1] - tab_temp[i])
+    temp = table[m + i] + wt * (table[m + i + 1] - table[m + i])
     return math.exp(lnrho) * density_scale, temp, math.sqrt(GAMMA_AIR * R_AIR * temp)
+
+
+@njit_inline
+def interval(table: np.ndarray, offset: int, n: int, x: float) -> int:
+    """The interval i of the increasing values ``table[offset:offset + n]`` with
+    ``v[i] < x <= v[i + 1]`` (``numpy.searchsorted(v, x) - 1``), by bisection, for
+    ``v[0] < x <= v[n - 1]``."""
+    lo = 0
+    hi = n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if table[offset + mid] < x:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @njit_inline
@@ -102,16 +124,16 @@ def atmosphere_density(
     rho0: float,
     scale_height: float,
     density_scale: float,
-    tab_alt: np.ndarray,
-    tab_lnrho: np.ndarray,
-    tab_temp: np.ndarray,
+    table: np.ndarray,
+    offset: int,
+    count: int,
 ) -> float:
     """Density [kg m^-3] alone (see :func:`atmosphere_properties`): the exponential model
     then needs no temperature."""
     if kind == ATM_EXPONENTIAL:
         return exponential_density(alt, rho0, scale_height) * density_scale
     return atmosphere_properties(
-        kind, alt, rho0, scale_height, density_scale, tab_alt, tab_lnrho, tab_temp
+        kind, alt, rho0, scale_height, density_scale, table, offset, count
     )[0]
 
 
@@ -128,6 +150,12 @@ class AtmosphereNumeric(NamedTuple):
     temperature: np.ndarray  #: table temperatures [K]
 
 
+def table_of(numeric: AtmosphereNumeric) -> np.ndarray:
+    """A model's table as :func:`atmosphere_properties` reads it: altitudes, ln(density)
+    and temperatures one after the other (empty for the closed-form models)."""
+    return np.concatenate((numeric.altitude, numeric.lnrho, numeric.temperature))
+
+
 class _AtmosphereBase:
     def numeric(self) -> AtmosphereNumeric:
         """The model as floats and arrays for the compiled core."""
@@ -137,7 +165,23 @@ class _AtmosphereBase:
         """Density [kg m^-3], temperature [K] and speed of sound [m s^-1] at altitudes [m]."""
         alt = np.atleast_1d(np.asarray(altitude, dtype=float))
         n = self.numeric()
-        out = np.array([atmosphere_properties(n.kind, float(h), *n[1:]) for h in alt])
+        table = table_of(n)
+        rows = n.altitude.size
+        out = np.array(
+            [
+                atmosphere_properties(
+                    n.kind,
+                    float(h),
+                    n.surface_density,
+                    n.scale_height,
+                    n.density_scale,
+                    table,
+                    0,
+                    rows,
+                )
+                for h in alt
+            ]
+        )
         return out[:, 0], out[:, 1], out[:, 2]
 
     def density_at(self, altitude):

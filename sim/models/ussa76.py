@@ -108,6 +108,14 @@ def _layer_bases():
 
 
 _TB, _PB = _layer_bases()
+#: Base densities [kg m^-3] (eq. 42) and what the density of each layer needs at run
+#: time: rho = rho_b (T_M / T_M,b)^-(1 + g0 M0 / (R* L_b)) in a layer with a gradient
+#: (eqs. 33a, 42), rho_b exp(-g0 M0 (H - H_b) / (R* T_M,b)) in an isothermal one (33b):
+#: one logarithm and one exponential instead of a power and a division.
+_RHOB = _PB * M0 / (R_STAR * _TB)
+_INV_TB = 1.0 / _TB
+_EXPONENT = np.array([-(1.0 + G0 * M0 / (R_STAR * lb)) if lb != 0.0 else 0.0 for lb in _LB])
+_ISO_RATE = G0 * M0 / (R_STAR * _TB)
 
 # Table 8: M / M0 from 80 to 86 km geometric altitude in steps of 0.5 km (transcribed in [2]).
 _MRATIO_Z0 = 80000.0
@@ -225,15 +233,13 @@ def ussa76(alt_m: float) -> tuple[float, float, float]:
         b = 0
         while b < 6 and h >= _HB[b + 1]:
             b += 1
-        tb = _TB[b]
         lb = _LB[b]
         dh = h - _HB[b]
-        tm = tb + lb * dh  # molecular-scale temperature (eq. 23)
+        tm = _TB[b] + lb * dh  # molecular-scale temperature (eq. 23)
         if lb == 0.0:
-            p = _PB[b] * math.exp(-G0 * M0 * dh / (R_STAR * tb))  # eq. 33b
+            rho = _RHOB[b] * math.exp(-_ISO_RATE[b] * dh)  # eqs. 33b, 42
         else:
-            p = _PB[b] * (tb / tm) ** (G0 * M0 / (R_STAR * lb))  # eq. 33a
-        rho = p * M0 / (R_STAR * tm)  # eq. 42
+            rho = _RHOB[b] * math.exp(_EXPONENT[b] * math.log(tm * _INV_TB[b]))  # 33a, 42
         ratio = 1.0
         if z > _MRATIO_Z0:  # Table 8
             x = (z - _MRATIO_Z0) / _MRATIO_DZ

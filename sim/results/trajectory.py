@@ -66,14 +66,14 @@ class Segment:
     t: np.ndarray
     y: np.ndarray  # [n, N_STATE]
     params: np.ndarray
-    tables: tuple
+    table: np.ndarray  # the table array of ``params`` (sim.core.layout.TABLE_LAYOUT)
     dense: object  # callable t -> y (scipy OdeSolution) or None
 
     def columns(self, t: np.ndarray | None = None, y: np.ndarray | None = None) -> np.ndarray:
         """Output columns at the segment's steps, or at given times and states."""
         t = self.t if t is None else t
         y = self.y if y is None else y
-        return outputs(t, np.ascontiguousarray(y), self.params, *self.tables)
+        return outputs(t, np.ascontiguousarray(y), self.params, self.table)
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +200,7 @@ class Trajectory:
             seg = self.segments[k]
             t = times[index == k]
             y = np.asarray(seg.dense(t), dtype=float).reshape(N_STATE, -1).T
-            parts.append(Segment(seg.phase_index, t, y, seg.params, seg.tables, None))
+            parts.append(Segment(seg.phase_index, t, y, seg.params, seg.table, None))
         data = _columns_of(parts)
         restore = np.empty_like(order)
         restore[order] = np.arange(order.size)

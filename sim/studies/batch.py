@@ -36,7 +36,7 @@ from sim.flight.plan import FlightPlan
 from sim.studies.runs import scenario_program
 
 #: Program arrays the guidance's own model lives in (left undispersed for truth keys).
-_GUIDE_ARRAYS = ("guide", "guide_models", "guide_atm_alt", "guide_atm_lnrho", "guide_atm_temp")
+_GUIDE_ARRAYS = ("guide", "guide_models")
 #: Relative agreement required of a linear prediction of the program.
 _LINEAR = 1e-12
 
