@@ -40,6 +40,8 @@ _GUIDED_KEYS = {
     "density_filter_gain": ("density_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
     "predictor_step_s": ("predictor_step", 1.0, "s", {"gt": 0.0}),
     "predictor_rtol": ("predictor_rtol", 1.0, "-", {"gt": 0.0, "lt": 1e-2}),
+    "load_limit_g": ("load_limit", 1.0, "g0", {"ge": 0.0}),
+    "heat_rate_limit_kw_m2": ("heat_rate_limit", 1e3, "kW m^-2", {"ge": 0.0}),
 }
 
 
@@ -210,6 +212,8 @@ def _build_guided(builder, path, options, target, final_altitude, vehicles, atmo
     kwargs["model_atmosphere"] = (
         builder._atmosphere(mt) if mt is not None else planning_atmosphere(atmosphere)
     )
+    if 0.0 < kwargs.get("load_limit", GuidedBank.load_limit) < 1.0:
+        raise t.error("load_limit_g", "0 (no limit) or a load of at least 1 g")
     lo = kwargs.get("min_bank", 0.0)
     hi = kwargs.get("max_bank", GuidedBank.max_bank)
     if lo > hi:

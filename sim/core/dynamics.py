@@ -58,6 +58,19 @@ def bank_angle(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
+def relief_bank(sensed: float, p: np.ndarray) -> float:
+    """The bank of the load-relief mode at a sensed specific force [m s^-2]: ``bank0``
+    until the force reaches ``relief_start``, then eased linearly toward the magnitude
+    ``bank_command`` (never past it), reached at ``relief_full``; the sign of ``bank0``."""
+    magnitude = abs(p[P.bank0])
+    relief = p[P.bank_command]
+    if sensed <= p[P.relief_start] or magnitude <= relief:
+        return p[P.bank0]
+    w = min((sensed - p[P.relief_start]) / (p[P.relief_full] - p[P.relief_start]), 1.0)
+    return math.copysign(magnitude + w * (relief - magnitude), p[P.bank0])
+
+
+@njit_inline
 def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
     """Drag coefficient [-]: constant, or interpolated in the phase's Mach table."""
     n = int(p[P.cd_count])
@@ -183,6 +196,8 @@ def _flight_state(
         ay = -d * uy
         az = -d * uz
         lift = qbar * cd * p[P.area] * lift_to_drag / mass
+        if lift != 0.0 and int(p[P.bank_mode]) == BANK.relief:
+            bank = relief_bank(math.sqrt(d * d + lift * lift), p)
         if lift != 0.0:
             upx, upy, upz = up_vector(sin_lat, cos_lat, x, yy)
             dot = upx * ux + upy * uy + upz * uz

@@ -243,6 +243,8 @@ def _fly(
         SM.entry_lon,
         SM.guidance_downrange,
         SM.guidance_crossrange,
+        SM.guidance_limit_time,
+        SM.guidance_limit_downrange,
     ):
         summary[slot] = math.nan
     for i in range(gstate.shape[0]):

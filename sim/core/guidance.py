@@ -24,10 +24,18 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import flight_state, wrap_angle
+from sim.core.dynamics import flight_state, relief_bank, wrap_angle
 from sim.core.layout import BANK, GH, GS, G, P
-from sim.core.predictor import PredictorSettings, propagate, range_errors
+from sim.core.predictor import (
+    N_PEAKS,
+    PEAK_G,
+    PEAK_HEAT_FLUX,
+    PredictorSettings,
+    propagate_peaks,
+    range_errors,
+)
 from sim.models._jit import njit, njit_inline
+from sim.models.constants import G0
 from sim.models.earth import geodetic_to_ecef
 
 #: Radius of the sphere the guidance measures ranges on [m].
@@ -36,19 +44,42 @@ GUIDANCE_RADIUS = 6371e3
 _START_SLOPE = -50e3
 #: Sensed specific force above which the drag ratio is measured [m s^-2] (0.05 g).
 _MIN_SENSED = 0.5
+#: Fractions of the load limit where the load relief begins and where it is full: the
+#: bank magnitude is eased linearly from the corrector's toward lift up between them (80 %
+#: leaves the nominal TMA-11 descent, 3.9 g against 5 g, untouched; full relief below the
+#: limit leaves room for the bank's slew).
+RELIEF_START = 0.80
+RELIEF_FULL = 0.92
+#: Lead of the relief on the sensed load [s]: the flight computer eases the bank for the
+#: load it will sense this long from now (the sensed load extrapolated by its rate over the
+#: last cycle), the time the bank takes to slew most of the way at its rate limit.
+RELIEF_LEAD = 4.0
 
 
 @njit
 def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
     """Reset the guidance state ``gs`` at the start of a guided phase flown from ``bank``
-    [rad] (set ``gs[GS.phase]`` first; the cycle, reversal and prediction counters go on
-    over the guided phases of a flight)."""
+    [rad] (set ``gs[GS.phase]`` first; the cycle, reversal and prediction counters and the
+    record of the limits go on over the guided phases of a flight)."""
     # the counters run on over the guided phases of a flight; the rest starts afresh
     cycles, reversals, predictions = gs[GS.cycles], gs[GS.reversals], gs[GS.predictions]
     phase = gs[GS.phase]
+    first = cycles == 0.0
+    limit_time, limit_cycles, limit_downrange = (
+        gs[GS.limit_time],
+        gs[GS.limit_cycles],
+        gs[GS.limit_downrange],
+    )
     gs[:] = 0.0
     gs[GS.cycles], gs[GS.reversals], gs[GS.predictions] = cycles, reversals, predictions
     gs[GS.phase] = phase
+    if first:
+        limit_time, limit_cycles, limit_downrange = math.nan, 0.0, math.nan
+    gs[GS.limit_time], gs[GS.limit_cycles], gs[GS.limit_downrange] = (
+        limit_time,
+        limit_cycles,
+        limit_downrange,
+    )
     gs[GS.drag_ratio] = 1.0
     magnitude = abs(wrap_angle(bank)) if bank != 0.0 else math.radians(45.0)
     gs[GS.magnitude] = min(max(magnitude, gp[G.min_bank]), gp[G.max_bank])
@@ -56,15 +87,18 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
     gs[GS.command] = math.nan
     gs[GS.downrange] = math.nan
     gs[GS.crossrange] = math.nan
+    gs[GS.peak_g] = math.nan
+    gs[GS.peak_heat_flux] = math.nan
+    gs[GS.last_sensed] = math.nan
 
 
 @njit
 def _predict(t, y, magnitude, gp, gs, pg, tab, target):
-    """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude."""
+    """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude,
+    and the predicted peaks (sensed load [g0], heat flux [W m^-2]) on the way."""
     sign = gs[GS.sign]
     bank = sign * magnitude if sign != 0.0 else magnitude
-    pg[P.bank_mode] = BANK.constant
-    pg[P.bank0] = bank
+    _set_bank_profile(bank, gp, pg)
     pg[P.bank_t0] = t
     settings = PredictorSettings(
         gp[G.final_altitude],
@@ -76,31 +110,66 @@ def _predict(t, y, magnitude, gp, gs, pg, tab, target):
         gp[G.predictor_rtol],
     )
     gs[GS.predictions] += 1.0
-    t_end, y_end, reason = propagate(t, y, pg, tab, settings)
+    peaks = np.empty(N_PEAKS)
+    t_end, y_end, reason = propagate_peaks(t, y, pg, tab, settings, peaks)
     if reason != 0:
-        return 1e7, 0.0  # skip-out or no landing: a huge overshoot
-    return range_errors(y[0:3], y_end[0:3], target, GUIDANCE_RADIUS)
+        # skip-out or no landing: a huge overshoot
+        return 1e7, 0.0, peaks[PEAK_G], peaks[PEAK_HEAT_FLUX]
+    z, c = range_errors(y[0:3], y_end[0:3], target, GUIDANCE_RADIUS)
+    return z, c, peaks[PEAK_G], peaks[PEAK_HEAT_FLUX]
+
+
+@njit_inline
+def _set_bank_profile(bank, gp, pg):
+    """The bank profile a prediction flies: the constant ``bank``, or with a load limit the
+    same eased toward lift up (the smallest magnitude) as the load approaches the limit,
+    as the flight computer will fly it (:func:`sim.core.dynamics.relief_bank`)."""
+    pg[P.bank0] = bank
+    limit = gp[G.load_limit]
+    if limit > 0.0:
+        pg[P.bank_mode] = BANK.relief
+        pg[P.bank_command] = gp[G.min_bank]
+        pg[P.relief_start] = RELIEF_START * limit * G0
+        pg[P.relief_full] = RELIEF_FULL * limit * G0
+    else:
+        pg[P.bank_mode] = BANK.constant
+
+
+@njit_inline
+def _excess(g_peak, q_peak, gp):
+    """How far predicted peaks exceed the limits: max(g / g_limit, q / q_limit) - 1
+    (<= 0: within them; -1 without limits)."""
+    worst = 0.0
+    if gp[G.load_limit] > 0.0:
+        worst = max(worst, g_peak / gp[G.load_limit])
+    if gp[G.heat_limit] > 0.0:
+        worst = max(worst, q_peak / gp[G.heat_limit])
+    return worst - 1.0
 
 
 @njit
 def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     """Secant iterations on the bank magnitude that null the predicted downrange error;
-    sets the magnitude and returns the prediction (downrange, crossrange) [m]."""
+    sets the magnitude and returns the prediction (downrange, crossrange) [m].
+
+    With a load or heat-rate limit, a magnitude whose predicted peak exceeds it is held
+    back (:func:`_limit_magnitude`): the capsule then lands long rather than steepen.
+    """
     lo = gp[G.min_bank]
     hi = gp[G.max_bank]
     tol = gp[G.tolerance]
     s0 = gs[GS.magnitude]
-    z0, c0 = _predict(t, y, s0, gp, gs, pg, tab, target)
-    best_err, best_s, best_z, best_c = abs(z0), s0, z0, c0
+    z0, c0, g0, q0 = _predict(t, y, s0, gp, gs, pg, tab, target)
+    best_err, best_s, best_z, best_c, best_g, best_q = abs(z0), s0, z0, c0, g0, q0
     if abs(z0) > tol:
         slope = gs[GS.slope] if not math.isnan(gs[GS.slope]) else _START_SLOPE
         s1 = min(max(s0 - z0 / slope, lo), hi)
         for _ in range(4):
             if s1 == s0:
                 break
-            z1, c1 = _predict(t, y, s1, gp, gs, pg, tab, target)
+            z1, c1, g1, q1 = _predict(t, y, s1, gp, gs, pg, tab, target)
             if abs(z1) < best_err:
-                best_err, best_s, best_z, best_c = abs(z1), s1, z1, c1
+                best_err, best_s, best_z, best_c, best_g, best_q = abs(z1), s1, z1, c1, g1, q1
             if abs(z1) <= tol:
                 break
             if z1 != z0:
@@ -110,8 +179,72 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
                     slope = new_slope
             s0, z0 = s1, z1
             s1 = min(max(s1 - z1 / slope, lo), hi)
+    gs[GS.limited] = 0.0
+    if _excess(best_g, best_q, gp) > 0.0:
+        best_s, best_z, best_c, best_g, best_q = _limit_magnitude(
+            t, y, best_s, best_g, best_q, gp, gs, pg, tab, target
+        )
+        _note_limit(t, best_z, gs)
     gs[GS.magnitude] = best_s
+    gs[GS.peak_g] = best_g
+    gs[GS.peak_heat_flux] = best_q
     return best_z, best_c
+
+
+@njit_inline
+def _note_limit(t, downrange, gs):
+    """Record that a limit held the bank back this cycle (once per cycle)."""
+    if gs[GS.limited] == 0.0:
+        gs[GS.limited] = 1.0
+        if math.isnan(gs[GS.limit_time]):
+            gs[GS.limit_time] = t
+        gs[GS.limit_cycles] += 1.0
+    gs[GS.limit_downrange] = downrange
+
+
+@njit
+def _limit_magnitude(t, y, s_over, g_over, q_over, gp, gs, pg, tab, target):
+    """The largest bank magnitude below ``s_over`` whose predicted peaks stay within the
+    limits (load relief: less bank, more lift up, a shallower and longer descent).
+
+    The predicted peak grows with the magnitude, so the limit is a root of the excess
+    (:func:`_excess`) between the smallest magnitude and ``s_over``, found by regula falsi
+    (Illinois) on a few predictions; the magnitude returned is the largest one found within
+    the limits. When even the smallest magnitude exceeds them (the load is already at its
+    peak, or the entry too steep), the smallest magnitude is the relief there is.
+
+    Returns
+    -------
+    magnitude, downrange, crossrange, peak_g, peak_heat_flux
+    """
+    lo = gp[G.min_bank]
+    z_lo, c_lo, g_lo, q_lo = _predict(t, y, lo, gp, gs, pg, tab, target)
+    f_lo = _excess(g_lo, q_lo, gp)
+    if f_lo >= 0.0 or s_over <= lo:
+        return lo, z_lo, c_lo, g_lo, q_lo
+    best = (lo, z_lo, c_lo, g_lo, q_lo)
+    a, fa = lo, f_lo
+    b, fb = s_over, _excess(g_over, q_over, gp)
+    side = 0
+    for _ in range(6):
+        s = b - fb * (b - a) / (fb - fa)
+        z, c, g, q = _predict(t, y, s, gp, gs, pg, tab, target)
+        f = _excess(g, q, gp)
+        if f <= 0.0:
+            if s > best[0]:
+                best = (s, z, c, g, q)
+            if f > -0.01:  # within 1 % of the limit: close enough
+                break
+            a, fa = s, f
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b, fb = s, f
+            if side == 1:
+                fa *= 0.5
+            side = 1
+    return best
 
 
 @njit_inline
@@ -145,6 +278,8 @@ def _record(t, z, c, reversal, gs, hist):
         hist[k, GH.drag_ratio] = gs[GS.drag_ratio]
         hist[k, GH.reversal] = 1.0 if reversal else 0.0
         hist[k, GH.phase] = gs[GS.phase]
+        hist[k, GH.predicted_peak_g] = gs[GS.peak_g]
+        hist[k, GH.limited] = gs[GS.limited]
 
 
 @njit
@@ -199,6 +334,8 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     modelled = flight_state(t, y, pg, tab)
     a_s = math.sqrt(sensed.ax**2 + sensed.ay**2 + sensed.az**2)
     a_m = math.sqrt(modelled.ax**2 + modelled.ay**2 + modelled.az**2)
+    last = gs[GS.last_sensed]
+    gs[GS.last_sensed] = a_s
     if a_s > _MIN_SENSED and a_m > 0.0:
         gs[GS.drag_ratio] += gp[G.filter_gain] * (a_s / a_m - gs[GS.drag_ratio])
     pg[P.density_scale] = density_scale * gs[GS.drag_ratio]
@@ -213,6 +350,15 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     reversal = (crossrange < -deadband and sign > 0.0) or (crossrange > deadband and sign < 0.0)
     if reversal:
         gs[GS.sign] = -sign
-    gs[GS.command] = gs[GS.sign] * gs[GS.magnitude]
+    magnitude = gs[GS.magnitude]
+    if gp[G.load_limit] > 0.0:
+        # the relief the predictions assumed, for the load sensed a lead time from now
+        rate = 0.0 if math.isnan(last) else (a_s - last) / gp[G.period]
+        _set_bank_profile(magnitude, gp, pg)
+        relieved = abs(relief_bank(a_s + max(rate, 0.0) * RELIEF_LEAD, pg))
+        if relieved < magnitude:
+            magnitude = relieved
+            _note_limit(t, z, gs)
+    gs[GS.command] = gs[GS.sign] * magnitude
     _record(t, z, c, reversal, gs, hist)
     return gs[GS.command]

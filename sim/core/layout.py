@@ -94,7 +94,9 @@ PARAMS = Layout(
         ("bank0", "rad", "bank at the segment start"),
         ("bank_t0", "s", "segment start time"),
         ("bank_rate", "rad s^-1", "roll rate (rolling) or largest slew rate (slew)"),
-        ("bank_command", "rad", "commanded bank (slew)"),
+        ("bank_command", "rad", "commanded bank (slew), the relief bank magnitude (relief)"),
+        ("relief_start", "m s^-2", "sensed specific force where the load relief begins"),
+        ("relief_full", "m s^-2", "sensed specific force of the full relief bank"),
         ("attitude", "-", "+1 heat shield first (eyeballs-in), -1 hatch first"),
         ("need_sound", "-", "1: evaluate temperature and speed of sound (Mach), 0: skip them"),
         ("phase_start_mass", "kg", "mass at the start of the phase (delta-v trigger)"),
@@ -179,6 +181,12 @@ BANK_MODES = Layout(
         ("constant", "-", "sigma = bank0"),
         ("rolling", "-", "sigma = bank0 + bank_rate (t - bank_t0)"),
         ("slew", "-", "from bank0 at bank_t0 toward bank_command at |rate| <= bank_rate"),
+        (
+            "relief",
+            "-",
+            "|sigma| = |bank0|, eased toward bank_command as the sensed load rises from "
+            "relief_start to relief_full (load relief; the sign of bank0)",
+        ),
     ],
 )
 
@@ -311,6 +319,8 @@ GUIDE = Layout(
         ("filter_gain", "-", "drag-ratio filter gain per cycle"),
         ("predictor_step", "s", "fixed RK4 predictor step in the atmosphere; 0: adaptive"),
         ("predictor_rtol", "-", "relative tolerance of the adaptive predictor"),
+        ("load_limit", "g0", "largest predicted sensed load the bank may lead to (0: none)"),
+        ("heat_limit", "W m^-2", "largest predicted heat flux the bank may lead to (0: none)"),
     ],
 )
 
@@ -330,6 +340,13 @@ GSTATE = Layout(
         ("crossrange", "m", "last predicted crossrange error (+ left)"),
         ("predictions", "-", "predictions flown"),
         ("phase", "-", "index of the guided phase flying"),
+        ("peak_g", "g0", "predicted peak load of the commanded magnitude"),
+        ("peak_heat_flux", "W m^-2", "predicted peak heat flux of the commanded magnitude"),
+        ("limited", "-", "1 when the last cycle's magnitude was held back by a limit"),
+        ("limit_time", "s", "first time a limit held the magnitude back (NaN: never)"),
+        ("limit_cycles", "-", "cycles in which a limit held the magnitude back"),
+        ("limit_downrange", "m", "predicted downrange error when a limit last held it back"),
+        ("last_sensed", "m s^-2", "sensed specific force at the last cycle (NaN: none)"),
     ],
 )
 
@@ -344,6 +361,8 @@ GHISTORY = Layout(
         ("drag_ratio", "-", "estimated drag ratio"),
         ("reversal", "-", "1 if the cycle reversed the bank"),
         ("phase", "-", "index of the phase"),
+        ("predicted_peak_g", "g0", "predicted peak sensed load of the commanded magnitude"),
+        ("limited", "-", "1 if a load or heat-rate limit held the magnitude back"),
     ],
 )
 
@@ -435,6 +454,9 @@ SUMMARY = Layout(
         ("guidance_downrange", "m", "last predicted downrange error (NaN: no guidance)"),
         ("guidance_crossrange", "m", "last predicted crossrange error"),
         ("guidance_predictions", "-", "predictions flown by the guidance"),
+        ("guidance_limit_time", "s", "first time a guidance limit held the bank back (NaN)"),
+        ("guidance_limit_cycles", "-", "guidance cycles in which a limit held the bank back"),
+        ("guidance_limit_downrange", "m", "predicted downrange error when a limit last acted"),
         ("final_mass", "kg", ""),
         ("stored_rows", "-", "rows of the stored steps in use"),
         ("stored_segments", "-", "stored segments in use"),

@@ -84,22 +84,68 @@ def propagate(
     reason : int
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
+    peaks = np.zeros(N_PEAKS)
+    return propagate_peaks(t, y0, p, tab, settings, peaks)
+
+
+#: Peaks a prediction tracks (:func:`propagate_peaks`): slots of its ``peaks`` array.
+PEAK_G = 0  #: the largest sensed load [g0]
+PEAK_HEAT_FLUX = 1  #: the largest stagnation-point heat flux [W m^-2]
+N_PEAKS = 2
+
+
+@njit
+def propagate_peaks(
+    t: float,
+    y0: np.ndarray,
+    p: np.ndarray,
+    tab: np.ndarray,
+    settings: PredictorSettings,
+    peaks: np.ndarray,
+) -> tuple[float, np.ndarray, int]:
+    """:func:`propagate`, keeping in ``peaks`` (set to the largest values met) the sensed
+    load and the heat flux at the start and at every step end of the prediction.
+
+    Step ends sample a peak: the adaptive predictor's steps near a load peak last a few
+    seconds against the peak's minute-long rise and fall, so the sampled peak is below the
+    true one by a fraction of a percent (``tests/flight/test_guidance.py``).
+    """
     y = y0.copy()
     # the work arrays live for the whole call; the integrators borrow them
     k = np.empty((7, N_DERIV))
     vectors = np.empty((3, N_STATE))
     coef = np.empty((N_DENSE, N_STATE))
+    peaks[PEAK_G] = 0.0
+    peaks[PEAK_HEAT_FLUX] = 0.0
     if settings.step <= 0.0:
         t_end, reason = _adaptive(
-            t, borrow(y), borrow(p), borrow(tab), settings, borrow(k), borrow(vectors), borrow(coef)
+            t,
+            borrow(y),
+            borrow(p),
+            borrow(tab),
+            settings,
+            borrow(k),
+            borrow(vectors),
+            borrow(coef),
+            peaks,
         )
     else:
-        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, borrow(k))
+        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, borrow(k), peaks)
     return t_end, y, reason
 
 
+@njit_inline
+def _keep_peaks(k_row, peaks):
+    g = k_row[N_STATE + A.g_load]
+    q = k_row[N_STATE + A.heat_flux]
+    if g > peaks[PEAK_G]:
+        peaks[PEAK_G] = g
+    if q > peaks[PEAK_HEAT_FLUX]:
+        peaks[PEAK_HEAT_FLUX] = q
+
+
 @njit
-def _fixed(t, y, p, tab, settings, k):
+def _fixed(t, y, p, tab, settings, k, peaks):
     """:func:`propagate` with fixed RK4 steps (``y`` advanced in place; ``k`` work rows);
     the stop altitude located by a secant iteration on the last step's fraction."""
     stop_altitude = settings.stop_altitude
@@ -118,6 +164,7 @@ def _fixed(t, y, p, tab, settings, k):
         step = settings.coast_step if h_prev > settings.coast_altitude else settings.step
         step = min(step, t_max - t)
         _rk4(t, y, step, p, tab, k1, k2, k3, k4, tmp, yn)
+        _keep_peaks(k1, peaks)  # the step's start (k1 holds its step quantities)
         h = _altitude(yn)
         if h <= stop_altitude:
             # secant on the step fraction: a few RK4 sub-steps from the step's start
@@ -156,7 +203,7 @@ def _copy(source, target):
 
 
 @njit
-def _adaptive(t, y, p, tab, settings, k, vectors, coef):
+def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
     """:func:`propagate` with Dormand-Prince 5(4) steps (``y`` advanced in place; ``k``,
     ``vectors`` and ``coef`` work arrays); the stop altitude located on the last step's
     interpolant."""
@@ -170,6 +217,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef):
     if alt <= settings.stop_altitude:
         return t, STOP_ALTITUDE
     rhs_into(t, y, p, tab, k[0])
+    _keep_peaks(k[0], peaks)
     h = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, 1e4, tmp, ynew)
     while t < settings.t_max:
         h = min(h, settings.t_max - t)
@@ -181,6 +229,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef):
                 break
             continue
         alt_new = k[6, N_STATE + A.altitude]
+        _keep_peaks(k[6], peaks)
         if alt_new <= settings.stop_altitude:
             dopri.dense_coefficients(y, ynew, h, k, coef)
             theta = locate.root(

@@ -97,3 +97,6 @@ def finish(
         summary[SM.guidance_downrange] = gstate[GS.downrange]
         summary[SM.guidance_crossrange] = gstate[GS.crossrange]
         summary[SM.guidance_predictions] = gstate[GS.predictions]
+        summary[SM.guidance_limit_time] = gstate[GS.limit_time]
+        summary[SM.guidance_limit_cycles] = gstate[GS.limit_cycles]
+        summary[SM.guidance_limit_downrange] = gstate[GS.limit_downrange]

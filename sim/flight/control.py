@@ -64,7 +64,10 @@ class GuidedBank:
        the dispersed truth) scaled by that ratio, where the capsule reaches
        ``final_altitude`` if it holds a constant bank magnitude from now on;
     3. corrects the bank magnitude by secant iterations until the predicted downrange
-       error to the target is below ``tolerance`` (bounded by ``min_bank``, ``max_bank``);
+       error to the target is below ``tolerance`` (bounded by ``min_bank``, ``max_bank``),
+       then holds it back to the largest magnitude whose predicted peak load (and heat
+       flux) stays within ``load_limit`` (``heat_rate_limit``), the load relief of
+       constrained predictor-correctors such as Lu's FNPEG;
     4. reverses the bank's sign when the target's crossrange (its distance from the great
        circle along the current velocity) leaves a deadband that narrows linearly with
        speed from ``deadband_high`` (at ``speed_high``) to ``deadband_low`` (at
@@ -110,6 +113,15 @@ class GuidedBank:
         (10 s above 120 km), as before the compiled engine.
     predictor_rtol : float
         Relative tolerance of the adaptive predictor [-].
+    load_limit : float
+        The crew's load limit [g0] (0: none). The default, 5 g, is the top of the 3-5 g
+        of nominal Soyuz descents (Soyuz data sheet). A bank magnitude whose predicted peak
+        sensed load exceeds it is held back to the largest one within it (load relief):
+        the capsule then lands long (or short) of the target instead of taking the load,
+        and the guidance's diagnostics say when (``limit_time``, ``limit_cycles``) and by
+        how much (``limit_downrange``).
+    heat_rate_limit : float
+        The same for the predicted peak stagnation-point heat flux [W m^-2] (0: none).
     model_vehicle, model_atmosphere : optional
         The guidance's own model (what the flight computer believes). None for the vehicle
         uses the flight's vehicle; None for both uses the flight's models, so that the
@@ -134,6 +146,8 @@ class GuidedBank:
     density_filter_gain: float = 0.3
     predictor_step: float = 0.0
     predictor_rtol: float = 1e-6
+    load_limit: float = 5.0
+    heat_rate_limit: float = 0.0
     model_vehicle: Vehicle | None = None
     model_atmosphere: Atmosphere | None = None
 
@@ -144,6 +158,10 @@ class GuidedBank:
             raise ValueError("need 0 <= min_bank <= max_bank <= pi")
         if not self.period > 0.0:
             raise ValueError("period must be positive")
+        if not (self.load_limit == 0.0 or self.load_limit >= 1.0):
+            raise ValueError("load_limit must be 0 (none) or at least 1 g")
+        if not self.heat_rate_limit >= 0.0:
+            raise ValueError("heat_rate_limit must be >= 0 (0: none)")
 
     def spec(self) -> ControlSpec:
         """The law as the compiled core sees it (:mod:`sim.core.guidance`)."""
@@ -164,6 +182,8 @@ class GuidedBank:
             "filter_gain": self.density_filter_gain,
             "predictor_step": self.predictor_step,
             "predictor_rtol": self.predictor_rtol,
+            "load_limit": self.load_limit,
+            "heat_limit": self.heat_rate_limit,
         }
         vehicle = self.model_vehicle
         atmosphere = self.model_atmosphere
