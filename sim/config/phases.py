@@ -38,6 +38,7 @@ _GUIDED_KEYS = {
     "stop_speed_m_s": ("stop_speed", 1.0, "m s^-1", {"ge": 0.0}),
     "tolerance_m": ("tolerance", 1.0, "m", {"gt": 0.0}),
     "density_filter_gain": ("density_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
+    "lift_filter_gain": ("lift_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
     "predictor_step_s": ("predictor_step", 1.0, "s", {"gt": 0.0}),
     "predictor_rtol": ("predictor_rtol", 1.0, "-", {"gt": 0.0, "lt": 1e-2}),
     "load_limit_g": ("load_limit", 1.0, "g0", {"ge": 0.0}),

@@ -57,6 +57,22 @@ def bank_angle(t: float, p: np.ndarray) -> float:
     return p[P.bank0]
 
 
+#: Scale height of the density for the load relief's anticipation [m] (the lower
+#: atmosphere's, where the load peaks).
+RELIEF_SCALE_HEIGHT = 7200.0
+
+
+@njit_inline
+def anticipated_load(sensed: float, sink_rate: float, p: np.ndarray) -> float:
+    """The sensed specific force [m s^-2] anticipated ``p[P.relief_lead]`` seconds ahead
+    from the sink rate [m s^-1]: the drag grows with the density, ``exp(-h / H)``, so that
+    a capsule sinking at ``-dh/dt`` meets ``exp(lead (-dh/dt) / H)`` times the load (first
+    order; rising, the load now)."""
+    if sink_rate <= 0.0:
+        return sensed
+    return sensed * (1.0 + p[P.relief_lead] * sink_rate / RELIEF_SCALE_HEIGHT)
+
+
 @njit_inline
 def relief_bank(sensed: float, p: np.ndarray) -> float:
     """The bank of the load-relief mode at a sensed specific force [m s^-2]: ``bank0``
@@ -197,7 +213,8 @@ def _flight_state(
         az = -d * uz
         lift = qbar * cd * p[P.area] * lift_to_drag / mass
         if lift != 0.0 and int(p[P.bank_mode]) == BANK.relief:
-            bank = relief_bank(math.sqrt(d * d + lift * lift), p)
+            sink = -(x * vx + yy * vy + z * vz) / math.sqrt(x * x + yy * yy + z * z)
+            bank = relief_bank(anticipated_load(math.sqrt(d * d + lift * lift), sink, p), p)
         if lift != 0.0:
             upx, upy, upz = up_vector(sin_lat, cos_lat, x, yy)
             dot = upx * ux + upy * uy + upz * uz

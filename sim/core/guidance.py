@@ -4,7 +4,9 @@
 its settings are documented with :class:`sim.flight.control.GuidedBank`):
 
 1. update the drag ratio (real over modelled drag, density and drag-coefficient errors
-   look alike) from the sensed specific force, with a first-order filter;
+   look alike) and the lift ratio (real over modelled lift-to-drag ratio) from the sensed
+   specific force, split into its components along and across the velocity, with
+   first-order filters;
 2. predict, with the compiled predictor (:func:`sim.core.predictor.propagate`) over the
    guidance's own model row scaled by that ratio, where the capsule reaches the final
    altitude at a constant bank magnitude, and null the predicted downrange error by
@@ -24,7 +26,7 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import flight_state, relief_bank, wrap_angle
+from sim.core.dynamics import anticipated_load, flight_state, relief_bank, wrap_angle
 from sim.core.layout import BANK, GH, GS, G, P
 from sim.core.predictor import (
     N_PEAKS,
@@ -48,12 +50,12 @@ _MIN_SENSED = 0.5
 #: bank magnitude is eased linearly from the corrector's toward lift up between them (80 %
 #: leaves the nominal TMA-11 descent, 3.9 g against 5 g, untouched; full relief below the
 #: limit leaves room for the bank's slew).
-RELIEF_START = 0.80
-RELIEF_FULL = 0.92
-#: Lead of the relief on the sensed load [s]: the flight computer eases the bank for the
-#: load it will sense this long from now (the sensed load extrapolated by its rate over the
-#: last cycle), the time the bank takes to slew most of the way at its rate limit.
-RELIEF_LEAD = 4.0
+RELIEF_START = 0.60
+RELIEF_FULL = 0.80
+#: Fraction of a limit the predicted peak may reach: the predictions ease the bank at
+#: once, the capsule at the bank's rate limit, so that the flown peak comes out a little
+#: above the predicted one.
+LIMIT_MARGIN = 0.9
 
 
 @njit
@@ -81,6 +83,7 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
         limit_downrange,
     )
     gs[GS.drag_ratio] = 1.0
+    gs[GS.lift_ratio] = 1.0
     magnitude = abs(wrap_angle(bank)) if bank != 0.0 else math.radians(45.0)
     gs[GS.magnitude] = min(max(magnitude, gp[G.min_bank]), gp[G.max_bank])
     gs[GS.slope] = math.nan
@@ -131,6 +134,8 @@ def _set_bank_profile(bank, gp, pg):
         pg[P.bank_command] = gp[G.min_bank]
         pg[P.relief_start] = RELIEF_START * limit * G0
         pg[P.relief_full] = RELIEF_FULL * limit * G0
+        # ahead by a cycle and by the time the bank takes to slew to lift up
+        pg[P.relief_lead] = gp[G.period] + abs(bank) / gp[G.bank_rate_limit]
     else:
         pg[P.bank_mode] = BANK.constant
 
@@ -141,9 +146,9 @@ def _excess(g_peak, q_peak, gp):
     (<= 0: within them; -1 without limits)."""
     worst = 0.0
     if gp[G.load_limit] > 0.0:
-        worst = max(worst, g_peak / gp[G.load_limit])
+        worst = max(worst, g_peak / (LIMIT_MARGIN * gp[G.load_limit]))
     if gp[G.heat_limit] > 0.0:
-        worst = max(worst, q_peak / gp[G.heat_limit])
+        worst = max(worst, q_peak / (LIMIT_MARGIN * gp[G.heat_limit]))
     return worst - 1.0
 
 
@@ -263,6 +268,18 @@ def _target_crossrange(y, target):
 
 
 @njit_inline
+def _drag_lift(ax, ay, az, y, speed):
+    """Drag (along -velocity) and lift (across it) magnitudes of a specific force
+    [m s^-2], the velocity Earth-relative (the air at rest with the Earth)."""
+    if speed <= 0.0:
+        return 0.0, 0.0
+    ux, uy, uz = y[3] / speed, y[4] / speed, y[5] / speed
+    d = -(ax * ux + ay * uy + az * uz)
+    lx, ly, lz = ax + d * ux, ay + d * uy, az + d * uz
+    return d, math.sqrt(lx * lx + ly * ly + lz * lz)
+
+
+@njit_inline
 def _record(t, z, c, reversal, gs, hist):
     gs[GS.downrange] = z
     gs[GS.crossrange] = c
@@ -276,6 +293,7 @@ def _record(t, z, c, reversal, gs, hist):
         hist[k, GH.predicted_downrange_km] = z / 1e3
         hist[k, GH.predicted_crossrange_km] = c / 1e3
         hist[k, GH.drag_ratio] = gs[GS.drag_ratio]
+        hist[k, GH.lift_ratio] = gs[GS.lift_ratio]
         hist[k, GH.reversal] = 1.0 if reversal else 0.0
         hist[k, GH.phase] = gs[GS.phase]
         hist[k, GH.predicted_peak_g] = gs[GS.peak_g]
@@ -309,9 +327,11 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     target[0], target[1], target[2] = geodetic_to_ecef(gp[G.target_lat], gp[G.target_lon], 0.0)
     speed = math.sqrt(y[3] ** 2 + y[4] ** 2 + y[5] ** 2)
     density_scale = pg[P.density_scale]
+    lift_to_drag = pg[P.lift_to_drag]
     if not math.isnan(gs[GS.command]) and speed < gp[G.stop_speed]:
         if gs[GS.frozen] == 0.0:
             pg[P.density_scale] = density_scale * gs[GS.drag_ratio]
+            pg[P.lift_to_drag] = lift_to_drag * gs[GS.lift_ratio]
             # Freeze on the sign whose predicted crossrange is the smaller: at low speed
             # the lateral lift curves the path, and the target's crossrange from the
             # current velocity no longer tells where the capsule will land.
@@ -326,24 +346,31 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
             gs[GS.command] = gs[GS.sign] * gs[GS.magnitude]
             _record(t, z, c, reversal, gs, hist)
             pg[P.density_scale] = density_scale
+            pg[P.lift_to_drag] = lift_to_drag
         return gs[GS.command]
-    # drag ratio from the sensed specific force (truth) against the model's
+    # the sensed specific force (truth) against the model's: its component along the
+    # air-relative velocity is the drag, the rest the lift (the bank only turns the lift)
     pg[P.bank_mode] = BANK.constant
     pg[P.bank0] = bank
     sensed = flight_state(t, y, pt, tab)
     modelled = flight_state(t, y, pg, tab)
-    a_s = math.sqrt(sensed.ax**2 + sensed.ay**2 + sensed.az**2)
-    a_m = math.sqrt(modelled.ax**2 + modelled.ay**2 + modelled.az**2)
-    last = gs[GS.last_sensed]
+    d_s, l_s = _drag_lift(sensed.ax, sensed.ay, sensed.az, y, speed)
+    d_m, l_m = _drag_lift(modelled.ax, modelled.ay, modelled.az, y, speed)
+    a_s = math.sqrt(d_s * d_s + l_s * l_s)
     gs[GS.last_sensed] = a_s
-    if a_s > _MIN_SENSED and a_m > 0.0:
-        gs[GS.drag_ratio] += gp[G.filter_gain] * (a_s / a_m - gs[GS.drag_ratio])
+    if a_s > _MIN_SENSED and d_m > 0.0:
+        gs[GS.drag_ratio] += gp[G.filter_gain] * (d_s / d_m - gs[GS.drag_ratio])
+        if l_m > 0.0 and d_s > 0.0:
+            ratio = (l_s / d_s) / (l_m / d_m)
+            gs[GS.lift_ratio] += gp[G.lift_filter_gain] * (ratio - gs[GS.lift_ratio])
     pg[P.density_scale] = density_scale * gs[GS.drag_ratio]
+    pg[P.lift_to_drag] = lift_to_drag * gs[GS.lift_ratio]
     crossrange = _target_crossrange(y, target)
     if gs[GS.sign] == 0.0:
         gs[GS.sign] = 1.0 if crossrange >= 0.0 else -1.0
     z, c = _solve_magnitude(t, y, gp, gs, pg, tab, target)
     pg[P.density_scale] = density_scale
+    pg[P.lift_to_drag] = lift_to_drag
     frac = min(max((speed - gp[G.speed_low]) / (gp[G.speed_high] - gp[G.speed_low]), 0.0), 1.0)
     deadband = gp[G.deadband_low] + (gp[G.deadband_high] - gp[G.deadband_low]) * frac
     sign = gs[GS.sign]
@@ -352,10 +379,11 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
         gs[GS.sign] = -sign
     magnitude = gs[GS.magnitude]
     if gp[G.load_limit] > 0.0:
-        # the relief the predictions assumed, for the load sensed a lead time from now
-        rate = 0.0 if math.isnan(last) else (a_s - last) / gp[G.period]
+        # the relief the predictions assumed, for the load anticipated from the sink rate
         _set_bank_profile(magnitude, gp, pg)
-        relieved = abs(relief_bank(a_s + max(rate, 0.0) * RELIEF_LEAD, pg))
+        r = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+        sink = -(y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / r
+        relieved = abs(relief_bank(anticipated_load(a_s, sink, pg), pg))
         if relieved < magnitude:
             magnitude = relieved
             _note_limit(t, z, gs)

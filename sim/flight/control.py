@@ -107,6 +107,9 @@ class GuidedBank:
         Downrange tolerance of the corrector [m].
     density_filter_gain : float
         Gain of the drag-ratio filter per cycle [-]; 0 turns the estimator off.
+    lift_filter_gain : float
+        Gain of the lift-ratio filter per cycle [-] (the real over the modelled lift-to-drag
+        ratio, from the sensed specific force across the velocity); 0 turns it off.
     predictor_step : float
         0 (the default): the predictor is the engine's adaptive Dormand-Prince 5(4) at
         ``predictor_rtol``; > 0: a fixed-step RK4 with this step in the atmosphere [s]
@@ -115,8 +118,11 @@ class GuidedBank:
         Relative tolerance of the adaptive predictor [-].
     load_limit : float
         The crew's load limit [g0] (0: none). The default, 5 g, is the top of the 3-5 g
-        of nominal Soyuz descents (Soyuz data sheet). A bank magnitude whose predicted peak
-        sensed load exceeds it is held back to the largest one within it (load relief):
+        of nominal Soyuz descents (Soyuz data sheet). The load relief eases the bank
+        toward lift up from 60 % of the limit (fully up at 80 %), ahead of the load by a
+        cycle and the bank's slew time; a bank magnitude whose predicted peak sensed load
+        exceeds 90 % of the limit (the margin for the slew) is held back to the largest one
+        within it:
         the capsule then lands long (or short) of the target instead of taking the load,
         and the guidance's diagnostics say when (``limit_time``, ``limit_cycles``) and by
         how much (``limit_downrange``).
@@ -144,6 +150,7 @@ class GuidedBank:
     stop_speed: float = 1000.0
     tolerance: float = 200.0
     density_filter_gain: float = 0.3
+    lift_filter_gain: float = 0.3
     predictor_step: float = 0.0
     predictor_rtol: float = 1e-6
     load_limit: float = 5.0
@@ -180,6 +187,7 @@ class GuidedBank:
             "stop_speed": self.stop_speed,
             "tolerance": self.tolerance,
             "filter_gain": self.density_filter_gain,
+            "lift_filter_gain": self.lift_filter_gain,
             "predictor_step": self.predictor_step,
             "predictor_rtol": self.predictor_rtol,
             "load_limit": self.load_limit,

@@ -296,6 +296,9 @@ def _diagnostics(flown: FlownProgram, phases: Sequence[Phase]) -> dict:
             "predicted_downrange_km": mine[:, GH.predicted_downrange_km].tolist(),
             "predicted_crossrange_km": mine[:, GH.predicted_crossrange_km].tolist(),
             "drag_ratio": mine[:, GH.drag_ratio].tolist(),
+            "lift_ratio": mine[:, GH.lift_ratio].tolist(),
+            "predicted_peak_g": mine[:, GH.predicted_peak_g].tolist(),
+            "limited": [bool(f) for f in mine[:, GH.limited]],
             "reversals": mine[mine[:, GH.reversal] != 0.0, GH.time].tolist(),
         }
     return out

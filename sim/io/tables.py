@@ -17,13 +17,20 @@ def guidance_csv(phase: str, history: dict) -> str:
         "predicted_downrange_km",
         "predicted_crossrange_km",
         "drag_ratio",
+        "lift_ratio",
+        "predicted_peak_g",
+        "limited",
     ]
+    names = [n for n in names if n in history]  # a history of older runs has fewer
     units = {
         "time": "s",
         "bank_command_deg": "deg",
         "predicted_downrange_km": "km",
         "predicted_crossrange_km": "km",
         "drag_ratio": "-",
+        "lift_ratio": "-",
+        "predicted_peak_g": "g",
+        "limited": "-",
     }
     lines = [
         f"# guidance of phase '{phase}'; bank reversals at t = "

@@ -55,6 +55,7 @@ _ROWS = (
         lambda e: _pair(e["miss_along_track_km"], e["miss_cross_track_km"]),
     ),
     ("guidance: bank reversals", lambda e: _f(e["guidance_reversals"], "{:d}")),
+    ("  cycles held by the load limit", lambda e: _f(e["guidance_limited_cycles"], "{:d}")),
     (
         "  last predicted error [km]",
         lambda e: _pair(

@@ -7,6 +7,7 @@ steps: the discrete maximum is refined between its neighbouring steps, and the t
 4 g is integrated between root-found crossings. Distances are geodesics on WGS-84.
 """
 
+import math
 from dataclasses import dataclass, field, fields
 from datetime import UTC, timedelta
 
@@ -100,6 +101,18 @@ class Summary:
     guidance_final_predicted_crossrange_km: float | None = _metric(
         "km", "the guidance's last predicted crossrange error [km] (positive = left of the target)"
     )
+    guidance_limited_cycles: int | None = _metric(
+        "-",
+        "guidance cycles in which the load (or heat-rate) limit held the bank back; None "
+        "without a guided phase",
+    )
+    guidance_limit_time_s: float | None = _metric(
+        "s",
+        "simulation time of the first cycle the limit held the bank back [s]; None if it never did",
+    )
+    guidance_peak_g_predicted: float | None = _metric(
+        "g0", "the guidance's largest predicted peak load over the flight [g]"
+    )
 
     def to_dict(self) -> dict:
         """The metrics under their stable keys (the JSON keys of the command line)."""
@@ -179,6 +192,11 @@ def _metrics(traj, target, reference):
         out["guidance_reversals"] = sum(len(h["reversals"]) for h in guided)
         out["guidance_final_predicted_downrange_km"] = guided[-1]["predicted_downrange_km"][-1]
         out["guidance_final_predicted_crossrange_km"] = guided[-1]["predicted_crossrange_km"][-1]
+        limited = [t for h in guided for t, f in zip(h["time"], h["limited"], strict=True) if f]
+        out["guidance_limited_cycles"] = len(limited)
+        out["guidance_limit_time_s"] = float(min(limited)) if limited else None
+        peaks = [g for h in guided for g in h["predicted_peak_g"] if math.isfinite(g)]
+        out["guidance_peak_g_predicted"] = float(max(peaks)) if peaks else None
     if traj.status != LANDED:
         return out
     lat, lon = float(traj["latitude_deg"][-1]), float(traj["longitude_deg"][-1])

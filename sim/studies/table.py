@@ -54,6 +54,8 @@ RESULT_COLUMNS = {
         "km",
         "the guidance's last predicted downrange error",
     ),
+    "guidance_limited_cycles": ("-", "cycles in which the load limit held the bank back"),
+    "guidance_limit_time_s": ("s", "time the load limit first held the bank back (NaN: never)"),
 }
 
 
@@ -130,6 +132,12 @@ def result_columns(
             np.isnan(summary[:, SM.guidance_downrange]), np.nan, summary[:, SM.guidance_reversals]
         ),
         "guidance_final_predicted_downrange_km": summary[:, SM.guidance_downrange] / 1e3,
+        "guidance_limited_cycles": np.where(
+            np.isnan(summary[:, SM.guidance_downrange]),
+            np.nan,
+            summary[:, SM.guidance_limit_cycles],
+        ),
+        "guidance_limit_time_s": summary[:, SM.guidance_limit_time],
     }
     not_run = code < 0
     for name in list(out)[2:]:

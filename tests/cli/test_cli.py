@@ -286,7 +286,14 @@ def test_compare_tma11(capsys):
     # the nominal accuracy, and the guidance's own report of it
     assert nominal["distance_to_target_km"] < 10.0
     assert nominal["guidance_reversals"] >= 1
-    assert abs(nominal["guidance_final_predicted_downrange_km"]) < 0.2  # corrector tol.
+    # the 5 g load limit eases the bank around the peak (the relief starts at 60 % of it)
+    # and the predicted peak stays within the limit's margin (90 %); the corrector nulls
+    # most of what the eased cycles left once the load falls (measured 1.6 km; the limit
+    # off, 0.09 km: tests/flight/test_guidance.py)
+    assert nominal["guidance_limited_cycles"] > 0
+    assert nominal["guidance_peak_g_predicted"] < 0.9 * 5.0
+    assert nominal["peak_g"] < 5.0
+    assert abs(nominal["guidance_final_predicted_downrange_km"]) < 2.0
     assert by_name["ballistic"]["guidance_reversals"] is None
     keys = {r["key"] for r in stuck["versus_documented"]}
     assert {"landing_point", "miss_475_short", "miss_420", "miss_428", "peak_g"} <= keys

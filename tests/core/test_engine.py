@@ -61,8 +61,10 @@ def test_every_shipped_scenario_flies_alike_on_both_engines(path):
     assert sa.peak_g == pytest.approx(sb.peak_g, abs=0.01)
     assert sa.flight_time_s == pytest.approx(sb.flight_time_s, abs=0.1)
     assert [e.name for e in a.events] == [e.name for e in b.events]
+    # the landing tolerance in time: 10 m at the 200 m/s of the guided phase's end (the
+    # guidance's cycles turn the engines' 1e-8 differences into decisions a few ms apart)
     for ea, eb in zip(a.events, b.events, strict=True):
-        assert ea.time == pytest.approx(eb.time, abs=0.01)
+        assert ea.time == pytest.approx(eb.time, abs=0.05)
 
 
 @pytest.mark.parametrize("name", ["ballistic", "stuck_service_module"])
