@@ -213,7 +213,9 @@ def read_flight(path) -> tuple[str, str, dict]:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise DocumentedError(file, None, f"a readable documented-flight file ({exc.strerror})")
+        raise DocumentedError(
+            file, None, f"a readable documented-flight file ({exc.strerror})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise DocumentedError(file, None, f"valid TOML ({exc})") from None
     unknown = sorted(set(data) - {"flight", "title", "cases"})
