@@ -180,6 +180,7 @@ class _Builder:
                     phase_items, phases, vehicles, orbit, burn, targeting, target, atmosphere, earth
                 )
         study = read_study(top)
+        uncertainty = self._uncertainty(top.table("uncertainty", required=False))
         top.done()
         return Scenario(
             name=name,
@@ -201,6 +202,7 @@ class _Builder:
             deorbit=deorbit,
             documented=documented,
             study=study,
+            uncertainty_file=uncertainty,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -289,6 +291,17 @@ class _Builder:
         lon = t.number("longitude_deg", "deg", ge=-360.0, le=360.0)
         t.done()
         return GeoPoint.from_deg(lat, lon)
+
+    def _uncertainty(self, t):
+        if t is None:
+            return None
+        file = t.string(
+            "file", what="an uncertainty file (TOML), relative to the file that names it"
+        )
+        if not os.path.isfile(file):
+            raise t.error("file", f"an existing uncertainty file ({file} not found)")
+        t.done()
+        return Path(file)
 
     def _documented(self, t):
         if t is None:

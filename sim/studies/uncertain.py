@@ -222,7 +222,9 @@ def read_parameters(table: Mapping, file, prefix: str = "parameters") -> tuple:
     keys = [p.key for p in out]
     for p in out:
         if p.when is not None and p.when[0] not in keys:
-            raise ScenarioError(file, f"{prefix}.{p.key}.when", f"a parameter of this file ({p.when[0]!r} is not)")
+            raise ScenarioError(
+                file, f"{prefix}.{p.key}.when", f"a parameter of this file ({p.when[0]!r} is not)"
+            )
     return tuple(out)
 
 

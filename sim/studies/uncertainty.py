@@ -139,7 +139,8 @@ class Propagator:
             medians.update(dict(structural))
             known, truth = variant_overrides(self.parameters, medians, scenario.name)
             numeric = {
-                k: v for k, v in {**known, **truth}.items()
+                k: v
+                for k, v in {**known, **truth}.items()
                 if _numeric(v) and not k.startswith("targeting.")
             }
             base = {**self.overrides, **self._pins[scenario.name], **numeric, **dict(structural)}
@@ -184,14 +185,23 @@ class Propagator:
                 idx = np.array([i for i, _ in rows])
                 for name, col in cols.items():
                     if name not in table:
-                        table[name] = np.full(n, np.nan) if col.dtype != object else np.full(
-                            n, "", dtype=object
+                        table[name] = (
+                            np.full(n, np.nan)
+                            if col.dtype != object
+                            else np.full(n, "", dtype=object)
                         )
                     table[name][idx] = col
             for name, (column, _, _) in OUTPUTS.items():
                 table[name] = np.asarray(table[column], dtype=float)
             out[s.name] = table
         return out
+
+
+def guided(scenario: Scenario) -> bool:
+    """True when a phase flies the guidance (25-40 ms a flight: not propagated)."""
+    from sim.flight.control import GuidedBank
+
+    return any(isinstance(p.control, GuidedBank) for p in scenario.phases)
 
 
 def _numeric(v: Any) -> bool:
@@ -258,9 +268,15 @@ def figure_values(fig: DocumentedFigure, table: Mapping, epoch_s: float) -> tupl
         ok = np.isfinite(lat)
         d = np.full(lat.size, np.nan)
         if ok.any():
-            d[ok] = geodesic_inverse_many(
-                lat[ok], lon[ok], np.full(ok.sum(), fig.value[0]), np.full(ok.sum(), fig.value[1])
-            )[0] / 1e3
+            d[ok] = (
+                geodesic_inverse_many(
+                    lat[ok],
+                    lon[ok],
+                    np.full(ok.sum(), fig.value[0]),
+                    np.full(ok.sum(), fig.value[1]),
+                )[0]
+                / 1e3
+            )
         return d, 0.0, 0.0, 0.0, "km"
     output = METRIC_OUTPUT.get(fig.metric)
     if output is None:
@@ -435,3 +451,45 @@ def propagate(
         "plans_solved": prop.plans_solved,
         "seconds": time.perf_counter() - start,
     }
+
+
+def _utc(epoch_s: float, seconds: float | None) -> str | None:
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    from datetime import UTC, datetime
+
+    return (
+        datetime.fromtimestamp(epoch_s + seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    )
+
+
+def attach_uncertainty(document: dict, scenarios: Sequence[Scenario], result: dict) -> dict:
+    """Add a propagation (:func:`propagate`) to a comparison's JSON document: each entry
+    of ``versus_documented`` of a propagated scenario gets ``p05``, ``p50``, ``p95``,
+    ``documented_percentile`` (0-100; None for a landing point, whose figure is the
+    distance from it), ``uncertainty_unit`` and ``by_atmosphere`` (the same per stratum);
+    the document gets ``uncertainty`` (the whole propagation). A time's percentiles are
+    UTC strings."""
+    epochs = {s.name: (s.epoch.timestamp() if s.epoch is not None else 0.0) for s in scenarios}
+    for entry in document["scenarios"]:
+        prop = result["scenarios"].get(entry["name"])
+        if prop is None:
+            continue
+        epoch_s = epochs.get(entry["name"], 0.0)
+        for row in entry["versus_documented"]:
+            fig = prop["figures"].get(row["key"])
+            if fig is None:
+                continue
+
+            def fields(st, kind=row["kind"]):
+                keys = ("p05", "p50", "p95")
+                vals = {k: st.get(k) for k in keys}
+                if kind == "utc":
+                    vals = {k: _utc(epoch_s, v) for k, v in vals.items()}
+                return {**vals, "documented_percentile": st.get("documented_percentile")}
+
+            row.update(fields(fig))
+            row["uncertainty_unit"] = "UTC" if row["kind"] == "utc" else fig["unit"]
+            row["by_atmosphere"] = {k: fields(v) for k, v in fig["by"].items()}
+    document["uncertainty"] = result
+    return document
