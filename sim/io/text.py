@@ -76,7 +76,10 @@ def _table(header, rows):
 def format_comparison(document: dict) -> str:
     """The comparison as a text table (the baseline first), its warnings and the
     documented-against-simulated blocks."""
-    return _human(document["scenarios"], document["reference"])
+    text = _human(document["scenarios"], document["reference"])
+    if "uncertainty" in document:
+        text += "\n" + "\n".join(format_uncertainty(document["uncertainty"]))
+    return text
 
 
 def _human(entries, reference):
@@ -117,8 +120,6 @@ def _human(entries, reference):
         if spread:
             head += ["median [90 % interval]", "doc. pct"]
         lines.extend("  " + ln for ln in _table([*head, "source"], rows))
-    if "uncertainty" in document:
-        lines.extend(format_uncertainty(document["uncertainty"]))
     return "\n".join(lines)
 
 

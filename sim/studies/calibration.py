@@ -48,7 +48,7 @@ from scipy import stats
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
 from sim.models.geodesy import geodesic_inverse_many
-from sim.results.documented import DOCUMENTED, _parse_utc
+from sim.results.documented import DOCUMENTED
 from sim.studies.uncertain import Parameter, read_parameters, read_toml
 from sim.studies.uncertainty import METRIC_OUTPUT, Propagator, points_from_unit
 
@@ -336,9 +336,12 @@ def log_likelihood(spec: CalibrationSpec, surrogate: Surrogate, u: np.ndarray) -
             if output == "landing_point":
                 assert obs.point is not None
                 lat, lon = pred["landing_lat_deg"], pred["landing_lon_deg"]
-                y = geodesic_inverse_many(
-                    lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
-                )[0] / 1e3
+                y = (
+                    geodesic_inverse_many(
+                        lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
+                    )[0]
+                    / 1e3
+                )
                 extra = 0.0  # the lat/lon fits are good to far below the point's kilometres
             else:
                 y = pred[output]
@@ -355,7 +358,6 @@ def split_rhat(chains: np.ndarray) -> float:
     def rhat(x):
         n = x.shape[0] // 2
         halves = np.concatenate([x[:n], x[n : 2 * n]], axis=1)
-        m = halves.shape[1]
         means = halves.mean(axis=0)
         w = halves.var(axis=0, ddof=1).mean()
         b = n * means.var(ddof=1)
@@ -406,9 +408,12 @@ class CalibrationResult:
             if obs.output == "landing_point":
                 assert obs.point is not None
                 lat, lon = pred["landing_lat_deg"], pred["landing_lon_deg"]
-                y = geodesic_inverse_many(
-                    lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
-                )[0] / 1e3
+                y = (
+                    geodesic_inverse_many(
+                        lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
+                    )[0]
+                    / 1e3
+                )
             for k, name in enumerate(obs.figures or (obs.name,)):
                 output = obs.reports[k][3]
                 if output != "landing_point":
@@ -452,7 +457,9 @@ def calibrate(
     try:
         import emcee
     except ImportError as exc:
-        raise ImportError("calibration needs emcee: pip install 'reentry-sim[uncertainty]'") from exc
+        raise ImportError(
+            "calibration needs emcee: pip install 'reentry-sim[uncertainty]'"
+        ) from exc
     start = time.perf_counter()
     say = progress or (lambda _t: None)
     spec = read_calibration(path, overrides)
@@ -470,7 +477,9 @@ def calibrate(
     scenario = load_scenario(spec.scenario, dict(overrides or {}))
     prop = Propagator([scenario], spec.parameters, dict(overrides or {}))
     say(f"calibrate: {spec.design} flights for the surrogate ({dim} parameters)")
-    u = stats.qmc.Sobol(d=dim, scramble=True, seed=spec.seed).random(spec.design)
+    # the first `design` points of a balanced power-of-2 scrambled Sobol sequence
+    m = max(1, math.ceil(math.log2(spec.design)))
+    u = stats.qmc.Sobol(d=dim, scramble=True, seed=spec.seed).random_base2(m)[: spec.design]
     table = prop.evaluate(points_from_unit(spec.parameters, u))[scenario.name]
     surrogate = fit_surrogate(u, table, spec.degree, spec.seed)
     walkers = max(spec.walkers, 2 * dim + 2)
@@ -489,7 +498,8 @@ def calibrate(
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     sampler = emcee.EnsembleSampler(walkers, dim, log_prob, moves=moves, vectorize=True)
     sampler._random = np.random.RandomState(spec.seed)  # emcee's own stream, seeded
-    say(f"calibrate: MCMC, {walkers} walkers x {spec.steps} steps ({time.perf_counter() - start:.0f} s)")
+    elapsed = time.perf_counter() - start
+    say(f"calibrate: MCMC, {walkers} walkers x {spec.steps} steps ({elapsed:.0f} s)")
     sampler.run_mcmc(rng.uniform(0.0, 1.0, (walkers, dim)), spec.steps, progress=False)
     chain = sampler.get_chain(discard=spec.burn)  # [draws, walkers, dim]
     logp = sampler.get_log_prob(discard=spec.burn)
@@ -589,8 +599,7 @@ def calibrated_scenario_text(doc: dict, out_path: Path) -> str:
     scenario = Path(doc["scenario"])
     rel = os.path.relpath(scenario, out_path.parent)
     lines = [
-        f"# Calibrated {scenario.stem}: the posterior means of `reentry calibrate "
-        f"{doc['file']}`",
+        f"# Calibrated {scenario.stem}: the posterior means of `reentry calibrate {doc['file']}`",
         f"# (reentry-sim {__version__}, seed {doc['diagnostics']['seed']}, "
         f"converged: {str(doc['converged']).lower()}). A calibration on one flight is a",
         "# hypothesis to test on other flights, not a measurement. Every other value is the",
@@ -607,9 +616,11 @@ def calibrated_scenario_text(doc: dict, out_path: Path) -> str:
         lines += ["", f"[{table}]"]
         for leaf, p in items:
             prior = p["prior"]
-            lines.append(f"# posterior mean; std {p['std']:.3g}, 90 % {p['p05']:.4g}-"
-                         f"{p['p95']:.4g}, MAP {p['map']:.4g}; prior {prior['distribution']} "
-                         f"({', '.join(f'{k} {v:g}' for k, v in prior.items() if isinstance(v, float))})")  # fmt: skip
+            args = ", ".join(f"{k} {v:g}" for k, v in prior.items() if isinstance(v, float))
+            lines.append(
+                f"# posterior mean; std {p['std']:.3g}, 90 % {p['p05']:.4g}-{p['p95']:.4g}, "
+                f"MAP {p['map']:.4g}; prior {prior['distribution']} ({args})"
+            )
             lines.append(f"# prior's source: {prior['source']}")
             lines.append(f"{leaf} = {p['mean']:.6g}")
     return "\n".join(lines) + "\n"

@@ -481,7 +481,7 @@ def attach_uncertainty(document: dict, scenarios: Sequence[Scenario], result: di
             if fig is None:
                 continue
 
-            def fields(st, kind=row["kind"]):
+            def fields(st, kind=row["kind"], epoch_s=epoch_s):
                 keys = ("p05", "p50", "p95")
                 vals = {k: st.get(k) for k in keys}
                 if kind == "utc":
