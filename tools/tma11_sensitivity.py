@@ -15,8 +15,8 @@ CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "configs" / "soyuz_tma11
 
 EXPONENTIAL = {"model": "exponential", "surface_density_kg_m3": 1.225}
 ROLL_5 = {
-    "ballistic": {"phases.1.control.roll_rate_deg_s": 5.0},
-    "stuck_service_module": {"phases.2.control.roll_rate_deg_s": 5.0},
+    "ballistic": {"vehicles.descent_module.roll_rate_deg_s": 5.0},
+    "stuck_service_module": {"vehicles.descent_module.roll_rate_deg_s": 5.0},
 }
 
 #: (label, overrides for all three scenarios, extra overrides per scenario)

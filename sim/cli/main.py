@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from sim import __version__
-from sim.cli import bench, sweep
+from sim.cli import bench, calibrate, sweep
 from sim.cli.notice import compiling_notice
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
@@ -118,6 +118,7 @@ def _parser():
         "tracks.kml (Google Earth) and tracks.geojson (QGIS)",
     )
     _format_option(cmp_)
+    calibrate.add_compare_options(cmp_)
     common(cmp_)
 
     plot = sub.add_parser(
@@ -139,6 +140,7 @@ def _parser():
     _format_option(plot)
     common(plot)
     sweep.add_parser(sub, common)
+    calibrate.add_parser(sub, common)
     bench.add_parser(sub)
     return p
 
@@ -184,6 +186,8 @@ def _dispatch(args):
     overrides = _overrides(args)
     if args.command == "sweep":
         return sweep.run(args, overrides)
+    if args.command == "calibrate":
+        return calibrate.run(args, overrides)
     if args.command == "plot" and any(_is_result_folder(p) for p in args.paths):
         return _plot_folder(args, overrides)
     if args.command == "run":
@@ -202,6 +206,7 @@ def _dispatch(args):
         as_json=args.json,
         out=args.out,
         plots=args.fmt if getattr(args, "plots", False) else None,
+        extra=calibrate.compare_hook(args, scenarios, overrides),
     )
 
 
@@ -236,10 +241,12 @@ def _expand(paths):
     return files
 
 
-def _report(scenarios, *, with_baseline, as_json, out, plots=None):
+def _report(scenarios, *, with_baseline, as_json, out, plots=None, extra=None):
     out_dir = prepare_folder(out) if out else None
     comparison = compare(scenarios, with_baseline=with_baseline)
     document = comparison.document()
+    if extra is not None:
+        document = extra(document)
     if out_dir is not None:
         write_comparison(out_dir, document, comparison.runs)
     if out_dir is not None and plots:

@@ -10,6 +10,7 @@ Errors are :class:`~sim.config.errors.ScenarioError` naming the file, the dotted
 what was expected; there is no silent default for a required value.
 """
 
+import dataclasses
 import math
 import os
 import re
@@ -36,7 +37,7 @@ from sim.models.atmosphere import (
 )
 from sim.models.earth import EarthModel, GeoPoint
 from sim.models.vehicle import Parachute, Vehicle
-from sim.results.documented import DOCUMENTED
+from sim.results.documented import DOCUMENTED, DocumentedError, load_flight
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
@@ -94,6 +95,7 @@ class _Builder:
         self.path = Path(path)
         self.config = config
         self.origin = origin
+        self.roll_rates: dict = {}  # vehicle -> its rolling (ballistic) rate [deg s^-1]
 
     def error(self, keys, expected):
         keys = tuple(keys)
@@ -178,6 +180,7 @@ class _Builder:
                     phase_items, phases, vehicles, orbit, burn, targeting, target, atmosphere, earth
                 )
         study = read_study(top)
+        uncertainty = self._uncertainty(top.table("uncertainty", required=False))
         top.done()
         return Scenario(
             name=name,
@@ -199,6 +202,7 @@ class _Builder:
             deorbit=deorbit,
             documented=documented,
             study=study,
+            uncertainty_file=uncertainty,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -288,9 +292,32 @@ class _Builder:
         t.done()
         return GeoPoint.from_deg(lat, lon)
 
+    def _uncertainty(self, t):
+        if t is None:
+            return None
+        file = t.string(
+            "file", what="an uncertainty file (TOML), relative to the file that names it"
+        )
+        if not os.path.isfile(file):
+            raise t.error("file", f"an existing uncertainty file ({file} not found)")
+        t.done()
+        return Path(file)
+
     def _documented(self, t):
         if t is None:
             return None
+        file = t.string(
+            "file",
+            required=False,
+            what="a documented-flight file (TOML), relative to the file that names it",
+        )
+        if file is not None:
+            if not os.path.isfile(file):
+                raise t.error("file", f"an existing documented-flight file ({file} not found)")
+            try:
+                load_flight(file)
+            except DocumentedError as exc:
+                raise ScenarioError(exc.file, exc.key, exc.expected) from None
         flight = t.string("flight", choices=tuple(DOCUMENTED))
         case = t.string("case", choices=tuple(DOCUMENTED[flight]))
         t.done()
@@ -346,6 +373,8 @@ class _Builder:
         area = v.number("reference_area_m2", "m^2", gt=0.0)
         nose = v.number("nose_radius_m", "m", gt=0.0)
         ld = v.number("lift_to_drag", required=False, default=0.0, ge=0.0, le=5.0)
+        roll = v.number("roll_rate_deg_s", "deg s^-1", required=False, ge=-360.0, le=360.0)
+        self.roll_rates[name] = roll
         cd_mach = cd_values = np.zeros(0)
         if v.has("cd_table"):
             if v.has("drag_coefficient"):
@@ -446,12 +475,13 @@ class _Builder:
         yaw = math.radians(
             t.number("yaw_deg", "deg", required=False, default=0.0, ge=-180.0, le=180.0)
         )
+        offset = t.number("time_offset_s", "s", required=False, default=0.0, ge=-3600.0, le=3600.0)
         thrust = isp = None
         if kind == "finite":
             thrust = t.number("thrust_n", "N", gt=0.0)
             isp = t.number("specific_impulse_s", "s", gt=0.0)
         t.done()
-        return BurnSpec(dv, kind, pitch, yaw, thrust, isp)
+        return BurnSpec(dv, kind, pitch, yaw, thrust, isp, offset)
 
     def _targeting_spec(self, t, vehicles):
         spec = _TargetingSpec(
@@ -499,7 +529,7 @@ class _Builder:
             )
         return DeorbitProblem(
             orbit=orbit,
-            burn=burn,
+            burn=dataclasses.replace(burn, time_offset=0.0),  # the planned time
             coast_vehicle=first.vehicle,
             entry_vehicle=vehicles[spec.entry_vehicle],
             target=target,

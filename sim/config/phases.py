@@ -80,7 +80,7 @@ def build_phase(
     if ct is None:
         control = ConstantBank(0.0)
     else:
-        control = _control(b, ct, until, target, vehicles, atmosphere)
+        control = _control(b, ct, until, target, vehicles, atmosphere, vname)
     t.done()
     return Phase(name, vehicles[vname], control, tuple(until), attitude)
 
@@ -125,7 +125,7 @@ def _triggers(b, t, index):
     return triggers
 
 
-def _control(b, t, until, target, vehicles, atmosphere):
+def _control(b, t, until, target, vehicles, atmosphere, vname=None):
     law = t.string("law", choices=("constant", "rolling", "guided"))
     if law == "constant":
         control = ConstantBank(
@@ -134,7 +134,10 @@ def _control(b, t, until, target, vehicles, atmosphere):
             )
         )
     elif law == "rolling":
-        rate = t.number("roll_rate_deg_s", "deg s^-1", ge=-360.0, le=360.0)
+        # the phase's own rate, else the vehicle's (a key shared by every scenario)
+        own = getattr(b, "roll_rates", {}).get(vname)
+        rate = t.number("roll_rate_deg_s", "deg s^-1", required=own is None, ge=-360.0, le=360.0)
+        rate = own if rate is None else rate
         b0 = t.number("initial_bank_deg", "deg", required=False, ge=-360.0, le=360.0)
         control = RollingBank(math.radians(rate), None if b0 is None else math.radians(b0))
     else:

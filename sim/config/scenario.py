@@ -91,6 +91,9 @@ class Scenario:
         for.
     study : StudySpec or None
         The file's ``[study]``, ``[dispersions]`` and ``[sweep]`` tables.
+    uncertainty_file : Path or None
+        ``[uncertainty] file``: the distributions of its uncertain parameters
+        (:mod:`sim.studies.uncertain`), for ``reentry compare --uncertainty``.
     """
 
     name: str
@@ -112,6 +115,7 @@ class Scenario:
     deorbit: DeorbitProblem | None = None
     documented: tuple | None = None
     study: StudySpec | None = None
+    uncertainty_file: Path | None = None
 
 
 def plan(scenario: Scenario, solution: DeorbitSolution | None = None) -> FlightPlan:

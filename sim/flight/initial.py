@@ -5,7 +5,7 @@ A state is an Earth-fixed position [m] and velocity [m s^-1] (numpy arrays of 3)
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -225,6 +225,10 @@ class BurnSpec:
         Direction from retrograde [rad] (see :func:`impulsive_burn`).
     thrust, specific_impulse : float, optional
         [N], [s]; required for a finite burn.
+    time_offset : float
+        Start of the burn after the planned burn point [s] (negative: earlier): the
+        planners' timing error. The burn point flown is the orbit's state that much later
+        (:func:`advance_orbit`); deorbit targeting plans with 0.
     """
 
     delta_v: float
@@ -233,9 +237,58 @@ class BurnSpec:
     yaw: float = 0.0
     thrust: float | None = None
     specific_impulse: float | None = None
+    time_offset: float = 0.0
 
     def __post_init__(self):
         if self.kind not in ("impulsive", "finite"):
             raise ValueError("burn kind must be 'impulsive' or 'finite'")
         if self.kind == "finite" and not (self.thrust and self.specific_impulse):
             raise ValueError("a finite burn needs thrust and specific_impulse")
+
+
+def advance_orbit(orbit: "OrbitSpec", dt: float, earth: EarthModel = WGS84_EARTH) -> "OrbitSpec":
+    """The orbit's elements ``dt`` [s] later: two-body motion along the ellipse (Kepler's
+    equation) with the first-order secular drift of the node, the perigee and the mean
+    anomaly by J2 (Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
+    eqs. 9-41); the epoch is unchanged (the elements are those of time ``dt``).
+
+    Over the seconds to minutes of a burn's timing error the periodic J2 terms this leaves
+    out move the point by metres.
+    """
+    if orbit.raan is None or orbit.argument_of_latitude is None:
+        raise ValueError("advance_orbit needs the orbit's raan and argument_of_latitude")
+    if dt == 0.0:
+        return orbit
+    rp = WGS84_A + orbit.perigee_altitude
+    ra = WGS84_A + orbit.apogee_altitude
+    a = 0.5 * (rp + ra)
+    e = (ra - rp) / (ra + rp)
+    n = math.sqrt(earth.mu / a**3)
+    p = a * (1.0 - e * e)
+    k = 1.5 * earth.j2 * (WGS84_A / p) ** 2 * n
+    si2 = math.sin(orbit.inclination) ** 2
+    raan_rate = -k * math.cos(orbit.inclination)
+    perigee_rate = k * (2.0 - 2.5 * si2)
+    mean_rate = n + k * math.sqrt(1.0 - e * e) * (1.0 - 1.5 * si2)
+    nu = orbit.argument_of_latitude - orbit.argument_of_perigee
+    big_e = 2.0 * math.atan2(
+        math.sqrt(1.0 - e) * math.sin(nu / 2), math.sqrt(1.0 + e) * math.cos(nu / 2)
+    )
+    mean = big_e - e * math.sin(big_e) + mean_rate * dt
+    big_e = mean
+    for _ in range(50):  # Newton on Kepler's equation
+        step = (big_e - e * math.sin(big_e) - mean) / (1.0 - e * math.cos(big_e))
+        big_e -= step
+        if abs(step) < 1e-15:
+            break
+    nu_new = 2.0 * math.atan2(
+        math.sqrt(1.0 + e) * math.sin(big_e / 2), math.sqrt(1.0 - e) * math.cos(big_e / 2)
+    )
+    nu_new += 2.0 * math.pi * round((nu + mean_rate * dt - nu_new) / (2.0 * math.pi))
+    argp = orbit.argument_of_perigee + perigee_rate * dt
+    return replace(
+        orbit,
+        raan=orbit.raan + raan_rate * dt,
+        argument_of_perigee=argp,
+        argument_of_latitude=argp + nu_new,
+    )

@@ -7,11 +7,22 @@ the :class:`FlightPlan` so that variants of a flight can reuse it.
 """
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
+import numpy as np
+
+from sim.core.layout import I
 from sim.core.program import Program, orbit_init, state_init
 from sim.flight.control import ConstantBank
-from sim.flight.initial import BurnSpec, OrbitSpec, State, impulsive_burn
+from sim.flight.initial import (
+    BurnSpec,
+    OrbitSpec,
+    State,
+    advance_orbit,
+    impulsive_burn,
+    orbit_state,
+)
 from sim.flight.simulate import Phase, default_ceiling, flight_program
 from sim.flight.targeting import DeorbitProblem, DeorbitSolution, solve_deorbit
 from sim.flight.triggers import Trigger
@@ -101,9 +112,42 @@ def plan_flight(
     return FlightPlan(state, flown, orbit, burn, solution, problem)
 
 
+def flown_burn_point(orbit: OrbitSpec, burn: BurnSpec, earth: EarthModel) -> tuple:
+    """Where and when the burn starts: the orbit advanced by the burn's ``time_offset``
+    (:func:`sim.flight.initial.advance_orbit`), that time [s], and the Greenwich sidereal
+    angle then [rad] (from Greenwich at t = 0 without an epoch)."""
+    dt = float(burn.time_offset)
+    theta0 = 0.0 if orbit.epoch is None else greenwich_sidereal_angle(orbit.epoch)
+    return advance_orbit(orbit, dt, earth), dt, theta0 + earth.rotation_rate * dt
+
+
 def _flight_from_orbit(orbit, burn, phases, earth):
     """The initial state and the phases as flown from an orbit and a deorbit burn."""
+    flown, t0, theta = flown_burn_point(orbit, burn, earth)
     state = orbit.state(earth)
+    if t0 != 0.0:
+        at = orbit_state(
+            flown.perigee_altitude,
+            flown.apogee_altitude,
+            flown.inclination,
+            flown.raan,
+            flown.argument_of_perigee,
+            flown.argument_of_latitude,
+            earth=earth,
+            epoch=None,
+        )
+        rot = np.array(
+            [
+                [math.cos(theta), math.sin(theta), 0.0],
+                [-math.sin(theta), math.cos(theta), 0.0],
+                [0.0, 0.0, 1.0],
+            ]
+        )
+        # orbit_state without an epoch is Greenwich-fixed at angle 0: turn it to theta
+        w = np.array([0.0, 0.0, earth.rotation_rate])
+        v_inertial = at.velocity + np.cross(w, at.position)
+        r = rot @ at.position
+        state = State(r, rot @ v_inertial - np.cross(w, r), t0, orbit.epoch)
     if burn.kind == "impulsive":
         return impulsive_burn(state, burn.delta_v, burn.pitch, burn.yaw, earth), phases
     first = phases[0]
@@ -140,9 +184,10 @@ def plan_program(
     if fp.orbit is None:
         init = state_init(fp.initial.position, fp.initial.velocity, float(fp.initial.time))
     else:
-        o = fp.orbit
         burn = fp.burn
-        assert o.raan is not None and o.argument_of_latitude is not None and burn is not None
+        assert burn is not None
+        o, t0, theta = flown_burn_point(fp.orbit, burn, earth)
+        assert o.raan is not None and o.argument_of_latitude is not None
         impulsive = burn.kind == "impulsive"
         init = orbit_init(
             perigee_altitude=o.perigee_altitude,
@@ -151,11 +196,12 @@ def plan_program(
             raan=o.raan,
             argument_of_perigee=o.argument_of_perigee,
             argument_of_latitude=o.argument_of_latitude,
-            sidereal_angle=0.0 if o.epoch is None else greenwich_sidereal_angle(o.epoch),
+            sidereal_angle=theta,
             burn_delta_v=burn.delta_v if impulsive else 0.0,
             burn_pitch=burn.pitch if impulsive else 0.0,
             burn_yaw=burn.yaw if impulsive else 0.0,
         )
+        init[I.t0] = t0
     return flight_program(
         init,
         fp.phases,

@@ -77,7 +77,10 @@ def _table(header, rows):
 def format_comparison(document: dict) -> str:
     """The comparison as a text table (the baseline first), its warnings and the
     documented-against-simulated blocks."""
-    return _human(document["scenarios"], document["reference"])
+    text = _human(document["scenarios"], document["reference"])
+    if "uncertainty" in document:
+        text += "\n" + "\n".join(format_uncertainty(document["uncertainty"]))
+    return text
 
 
 def _human(entries, reference):
@@ -102,6 +105,7 @@ def _human(entries, reference):
             f"Documented vs simulated: {e['name']} -- {FLIGHT_TITLES.get(flight, flight)}, {case}"
         )
         rows = []
+        spread = any("p50" in r for r in e["versus_documented"])
         for r in e["versus_documented"]:
             if r["difference"] is None:
                 diff = "-"
@@ -109,9 +113,79 @@ def _human(entries, reference):
                 diff = f"{r['difference']:.1f} km away"
             else:
                 diff = f"{r['difference']:+.1f} {r['difference_unit']}"
-            rows.append([r["label"], r["documented"], r["simulated"] or "-", diff, r["source"]])
-        lines.extend(
-            "  " + ln
-            for ln in _table(["figure", "documented", "simulated", "difference", "source"], rows)
-        )
+            row = [r["label"], r["documented"], r["simulated"] or "-", diff]
+            if spread:
+                row += [_interval(r), _percentile(r.get("documented_percentile"))]
+            rows.append([*row, r["source"]])
+        head = ["figure", "documented", "simulated", "difference"]
+        if spread:
+            head += ["median [90 % interval]", "doc. pct"]
+        lines.extend("  " + ln for ln in _table([*head, "source"], rows))
     return "\n".join(lines)
+
+
+def _value(v, kind: str) -> str:
+    if v is None:
+        return "-"
+    if kind == "utc":
+        return str(v)[11:19]
+    return f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def _interval(r: dict, kind: str | None = None) -> str:
+    kind = kind or r.get("kind", "number")
+    if r.get("p50") is None:
+        return "-"
+    unit = "" if kind == "utc" else f" {r.get('uncertainty_unit', r.get('unit', ''))}"
+    what = "from it: " if kind == "point" else ""
+    return (
+        f"{what}{_value(r['p50'], kind)} [{_value(r['p05'], kind)}-{_value(r['p95'], kind)}]{unit}"
+    )
+
+
+def _percentile(p) -> str:
+    return "-" if p is None else f"{p:.0f}"
+
+
+def format_uncertainty(u: dict) -> list[str]:
+    """The lines of a propagation (``sim.studies.uncertainty.propagate``): the figures
+    per atmosphere model, then the Sobol indices of the misses and the peak load."""
+    lines = [
+        "",
+        f"Uncertainty ({u['file']}): {u['samples']} flights per scenario, Sobol indices from "
+        f"{u['sobol_runs']} flights per scenario ({u['sobol_samples']} x (D + 2), "
+        f"D = {len(u['parameters'])}), seed {u['seed']}, {u['seconds']:.0f} s.",
+    ]
+    for name, s in u["scenarios"].items():
+        strata = list(u.get("strata") or [])
+        head = ["figure", "all", *strata]
+        rows = []
+        for key, f in s["figures"].items():
+            kind = "point" if key == "landing_point" and f["unit"] == "km" else "number"
+            cells = [f, *(f["by"][k] for k in strata)]
+            rows.append(
+                [key]
+                + [
+                    f"{_interval({**c, 'uncertainty_unit': f['unit']}, kind)}"
+                    + (
+                        ""
+                        if c.get("documented_percentile") is None
+                        else f", doc. at p{c['documented_percentile']:.0f}"
+                    )
+                    for c in cells
+                ]
+            )
+        lines += ["", f"{name}: median [90 % interval], documented value's percentile"]
+        lines += ["  " + ln for ln in _table(head, rows)]
+        for output in ("miss_along_track_km", "peak_g"):
+            idx = (s.get("sobol") or {}).get(output)
+            if not idx:
+                continue
+            ranked = sorted(idx.items(), key=lambda kv: -kv[1]["ST"])
+            text = ", ".join(
+                f"{k.split('.')[-1] if k.count('.') < 2 else '.'.join(k.split('.')[-2:])} "
+                f"{v['S1']:.2f}/{v['ST']:.2f}"
+                for k, v in ranked[:5]
+            )
+            lines.append(f"  Sobol S1/ST of {output}: {text}")
+    return lines

@@ -1,9 +1,12 @@
 """Documented figures of real flights, with their sources, and the comparison with them.
 
-The project never reads the shared data sheet at run time: the figures that the command
-line sets beside simulated ones live here, each with the source it was taken from. A
-scenario says which flight and case it stands for with its ``[documented]`` table
-(``flight = "soyuz_tma11"``, ``case = "flown"`` or ``"nominal"``).
+The figures are data, not code: one TOML file per flight, shipped in
+``sim/data/documented/`` (Soyuz TMA-11: ``soyuz_tma11.toml``) and extended by users with
+their own files (a scenario's ``[documented] file = "..."``; :func:`load_flight`). Each
+figure has its value, its standard uncertainty and the source it was taken from. The
+project never reads the shared data sheet at run time. A scenario says which flight and
+case it stands for with its ``[documented]`` table (``flight = "soyuz_tma11"``,
+``case = "flown"`` or ``"nominal"``).
 
 A figure is compared with one summary metric (:class:`sim.results.summary.Summary`):
 
@@ -16,9 +19,12 @@ A figure is compared with one summary metric (:class:`sim.results.summary.Summar
 """
 
 import math
+import re
+import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sim.models.earth import GeoPoint
 from sim.models.geodesy import geodesic_inverse
@@ -45,6 +51,16 @@ class DocumentedFigure:
         The :class:`~sim.results.summary.Summary` field it is compared with.
     source : str
     note : str
+    uncertainty : float or None
+        Standard uncertainty (1 sigma) in ``unit`` (km for a point, s for a time).
+    uncertainty_note : str
+        Why that uncertainty (its source, or the assumption).
+    quantity : str
+        What it measures: figures of one flight that report the same quantity share it
+        (the three miss figures of TMA-11), so that a calibration can weigh their
+        disagreement.
+    reports : tuple of (float, str)
+        Other readings of the same figure (value, source), not compared in reports.
     """
 
     key: str
@@ -55,113 +71,203 @@ class DocumentedFigure:
     metric: str
     source: str
     note: str = ""
+    uncertainty: float | None = None
+    uncertainty_note: str = ""
+    quantity: str = ""
+    reports: tuple = field(default=())
+
+    def center(self) -> float:
+        """The figure's middle as a number (a point: NaN; a time: POSIX seconds)."""
+        if self.kind == "point":
+            return math.nan
+        if self.kind == "utc":
+            lo, hi = (_parse_utc(v).timestamp() for v in self.value)
+        else:
+            lo, hi = self.value
+        return 0.5 * (float(lo) + float(hi))
 
 
-def _dms(deg, minutes, seconds):
-    return deg + minutes / 60.0 + seconds / 3600.0
+class DocumentedError(ValueError):
+    """A mistake in a documented-flight file: ``file``, dotted ``key``, ``expected``."""
+
+    def __init__(self, file, key, expected):
+        self.file, self.key, self.expected = str(file), key, expected
+        super().__init__(": ".join(str(p) for p in (self.file, key, expected) if p))
+
+    def __reduce__(self):
+        return (type(self), (self.file, self.key, self.expected))
+
+
+_KINDS = ("number", "point", "utc")
+_FIGURE_KEYS = (
+    "key",
+    "label",
+    "kind",
+    "value",
+    "unit",
+    "metric",
+    "source",
+    "note",
+    "uncertainty",
+    "uncertainty_note",
+    "quantity",
+    "reports",
+)
+#: The folder of the shipped flights.
+DATA_FOLDER = Path(__file__).resolve().parent.parent / "data" / "documented"
+
+
+def _angle(text, file, where):
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    parts = re.split(r"\s+", str(text).strip())
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if not 1 <= len(numbers) <= 3:
+        raise DocumentedError(file, where, f'degrees as a number or "D M S" text, not {text!r}')
+    sign = -1.0 if numbers[0] < 0 else 1.0
+    return sign * sum(abs(x) / 60.0**i for i, x in enumerate(numbers))
+
+
+def _figure(item, file, where) -> DocumentedFigure:
+    if not isinstance(item, dict):
+        raise DocumentedError(file, where, "a table of a figure")
+    unknown = sorted(set(item) - set(_FIGURE_KEYS))
+    if unknown:
+        raise DocumentedError(
+            file, f"{where}.{unknown[0]}", f"no such key (known: {', '.join(_FIGURE_KEYS)})"
+        )
+    for name in ("key", "label", "kind", "unit", "metric", "source"):
+        if not isinstance(item.get(name), str) or not item[name]:
+            raise DocumentedError(file, f"{where}.{name}", "a non-empty string (required)")
+    kind = item["kind"]
+    if kind not in _KINDS:
+        raise DocumentedError(file, f"{where}.kind", f"one of {_KINDS}, not {kind!r}")
+    value = item.get("value")
+    if not isinstance(value, list) or len(value) not in (1, 2):
+        raise DocumentedError(file, f"{where}.value", "a list of one or two values")
+    if kind == "point":
+        if len(value) != 2:
+            raise DocumentedError(file, f"{where}.value", "[latitude, longitude] in degrees")
+        lat, lon = (_angle(v, file, f"{where}.value.{i}") for i, v in enumerate(value))
+        if not -90.0 <= lat <= 90.0:
+            raise DocumentedError(file, f"{where}.value.0", f"a latitude in -90..90, not {lat:g}")
+        parsed: tuple = (lat, lon)
+    elif kind == "utc":
+        texts = [v if isinstance(v, str) else None for v in value]
+        try:
+            [_parse_utc(t) for t in texts]  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise DocumentedError(
+                file, f"{where}.value", 'ISO 8601 UTC strings such as "2008-04-19T08:29:00Z"'
+            ) from None
+        parsed = (texts[0], texts[-1])
+    else:
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+            raise DocumentedError(file, f"{where}.value", "numbers [low, high] or [value]")
+        lo, hi = float(value[0]), float(value[-1])
+        if not lo <= hi:
+            raise DocumentedError(file, f"{where}.value", f"low <= high, not {lo:g} > {hi:g}")
+        parsed = (lo, hi)
+    sigma = item.get("uncertainty")
+    if sigma is not None and (
+        isinstance(sigma, bool) or not isinstance(sigma, int | float) or not sigma > 0
+    ):
+        raise DocumentedError(file, f"{where}.uncertainty", f"a number > 0 [{item['unit']}]")
+    reports = []
+    for i, r in enumerate(item.get("reports", [])):
+        v = r.get("value") if isinstance(r, dict) else None
+        if isinstance(v, bool) or not isinstance(v, int | float) or kind != "number":
+            raise DocumentedError(
+                file, f"{where}.reports.{i}", '{ value = NUMBER, source = "..." } of a number'
+            )
+        reports.append((float(v), str(r.get("source", ""))))
+    return DocumentedFigure(
+        item["key"],
+        item["label"],
+        kind,
+        parsed,
+        item["unit"],
+        item["metric"],
+        item["source"],
+        str(item.get("note", "")),
+        None if sigma is None else float(sigma),
+        str(item.get("uncertainty_note", "")),
+        str(item.get("quantity", item["key"])),
+        tuple(reports),
+    )
+
+
+def read_flight(path) -> tuple[str, str, dict]:
+    """Read a documented-flight file: ``(flight, title, {case: (DocumentedFigure, ...)})``.
+
+    Raises
+    ------
+    DocumentedError
+        Naming the file, the dotted key and what was expected.
+    """
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise DocumentedError(
+            file, None, f"a readable documented-flight file ({exc.strerror})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DocumentedError(file, None, f"valid TOML ({exc})") from None
+    unknown = sorted(set(data) - {"flight", "title", "cases"})
+    if unknown:
+        raise DocumentedError(file, unknown[0], "no such key (known: flight, title, cases)")
+    flight = data.get("flight")
+    if not isinstance(flight, str) or not re.match(r"^[A-Za-z0-9_.\-]+$", flight):
+        raise DocumentedError(file, "flight", "a name of letters, digits, '_', '-', '.'")
+    cases = data.get("cases")
+    if not isinstance(cases, dict) or not cases:
+        raise DocumentedError(file, "cases", "[[cases.NAME]] tables of figures")
+    out = {}
+    for case, items in cases.items():
+        if not isinstance(items, list) or not items:
+            raise DocumentedError(file, f"cases.{case}", "a list of [[cases.NAME]] figures")
+        figs = tuple(_figure(it, file, f"cases.{case}.{i}") for i, it in enumerate(items))
+        keys = [f.key for f in figs]
+        dup = next((k for k in keys if keys.count(k) > 1), None)
+        if dup is not None:
+            raise DocumentedError(file, f"cases.{case}", f"unique figure keys ({dup!r} twice)")
+        out[case] = figs
+    return flight, str(data.get("title", flight)), out
 
 
 #: flight -> case -> figures. Cases: "flown" (what happened), "nominal" (what was planned).
-DOCUMENTED = {
-    "soyuz_tma11": {
-        "flown": (
-            DocumentedFigure(
-                "landing_point",
-                "landing point",
-                "point",
-                (_dms(50, 31, 58.0), _dms(61, 5, 59.5)),
-                "deg",
-                "landing_lat_deg",
-                "spacefacts.de, Soyuz TMA-11 mission page",
-            ),
-            DocumentedFigure(
-                "miss_475_short",
-                "miss, short of the planned point (along track)",
-                "number",
-                (475.0, 475.0),
-                "km",
-                "downrange_to_target_km",
-                "NASA; Space.com; Wikinews (19 April 2008)",
-                "measure unknown: compared with the along-track distance still to go",
-            ),
-            DocumentedFigure(
-                "miss_420",
-                "miss from the planned point",
-                "number",
-                (420.0, 420.0),
-                "km",
-                "distance_to_target_km",
-                "Roscosmos via RIA Novosti (April 2008)",
-                "compared with the great-circle distance to the target",
-            ),
-            DocumentedFigure(
-                "miss_428",
-                "miss from the planned point",
-                "number",
-                (428.0, 428.0),
-                "km",
-                "distance_to_target_km",
-                "spacefacts.de, Soyuz TMA-11 mission page",
-                "compared with the great-circle distance to the target",
-            ),
-            DocumentedFigure(
-                "peak_g",
-                "peak sensed load (cockpit meter)",
-                "number",
-                (8.2, 8.2),
-                "g",
-                "peak_g",
-                "AP via Columbia Tribune (crew report of the cockpit meter)",
-                "secondary reports give 8.6 g (New Scientist blog) and 'about 8 g' (NASA)",
-            ),
-            DocumentedFigure(
-                "landing_time",
-                "landing time",
-                "utc",
-                ("2008-04-19T08:29:00Z", "2008-04-19T08:30:00Z"),
-                "UTC",
-                "landing_time_utc",
-                "spacefacts.de; Space.com",
-                "one report says 08:51 (Wikinews)",
-            ),
-        ),
-        "nominal": (
-            DocumentedFigure(
-                "nominal_peak_g",
-                "nominal peak sensed load",
-                "number",
-                (3.0, 4.0),
-                "g",
-                "peak_g",
-                "RussianSpaceWeb; Gazeta.ru",
-                "CSA gives 4-5 g at 35.3 km for Soyuz MS-11",
-            ),
-            DocumentedFigure(
-                "guided_accuracy",
-                "guided landing accuracy (p = 0.9997)",
-                "number",
-                (0.0, 28.0),
-                "km",
-                "distance_to_target_km",
-                "RussianSpaceWeb, 'Soyuz landing'",
-            ),
-            DocumentedFigure(
-                "planned_landing_time",
-                "planned landing time",
-                "utc",
-                ("2008-04-19T08:30:00Z", "2008-04-19T08:30:00Z"),
-                "UTC",
-                "landing_time_utc",
-                "spacefacts.de; Space.com",
-            ),
-        ),
-    },
-}
-
+DOCUMENTED: dict = {}
 #: Flight -> what the documented figures are of (one line, for reports).
-FLIGHT_TITLES = {
-    "soyuz_tma11": "Soyuz TMA-11, 19 April 2008 (ballistic return, service module stuck)",
-}
+FLIGHT_TITLES: dict = {}
+#: Flight -> the file it was read from.
+FLIGHT_FILES: dict = {}
+
+
+def load_flight(path) -> str:
+    """Read a documented-flight file and make its flight known (:data:`DOCUMENTED`);
+    returns the flight's name. Reading the same file again is a no-op.
+
+    Raises
+    ------
+    DocumentedError
+        For a mistake in the file, or a flight name another file already defines.
+    """
+    path = Path(path).resolve()
+    flight, title, cases = read_flight(path)
+    known = FLIGHT_FILES.get(flight)
+    if known is not None and known != path:
+        raise DocumentedError(
+            path, "flight", f"a flight name no other file defines ({flight!r} is in {known})"
+        )
+    DOCUMENTED[flight] = cases
+    FLIGHT_TITLES[flight] = title
+    FLIGHT_FILES[flight] = path
+    return flight
 
 
 def documented_comparison(summary: Summary, flight: str, case: str) -> list[dict]:
@@ -283,3 +389,7 @@ def documented_points(cases: Iterable[tuple[str, str] | None]) -> dict:
             if fig.kind == "point":
                 points[f"documented landing ({flight})"] = GeoPoint.from_deg(*fig.value)
     return points
+
+
+for _file in sorted(DATA_FOLDER.glob("*.toml")):
+    load_flight(_file)
