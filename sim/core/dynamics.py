@@ -57,6 +57,12 @@ def bank_angle(t: float, p: np.ndarray) -> float:
     return p[P.bank0]
 
 
+@njit
+def bank_at(t: float, p: np.ndarray) -> float:
+    """:func:`bank_angle`, compiled once for the callers off the hot path."""
+    return bank_angle(t, p)
+
+
 @njit_inline
 def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
     """Drag coefficient [-]: constant, or interpolated in the phase's Mach table."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.core import dopri, locate, record, rosenbrock
 from sim.core.dynamics import (
-    bank_angle,
+    bank_at,
     flight_state,
     next_kink,
     parachute_drag_area,
@@ -51,7 +51,7 @@ from sim.core.layout import (
     Q,
     S,
 )
-from sim.models._jit import borrow, njit, njit_inline
+from sim.models._jit import borrow, keep_alive, njit
 
 #: Largest step [s].
 H_MAX = 1e4
@@ -68,9 +68,11 @@ STIFF_HLAMBDA = 2.0
 STIFF_STEPS = 5
 #: A discrete local maximum within this fraction of the running maximum is refined.
 PEAK_BAND = 0.99
+#: Rows of the engine's state-sized work vectors.
+_N_VECTORS = 8
 
 
-@njit_inline
+@njit
 def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
     """Set up the phase's triggers at its start; the index of one already past, or -1."""
     skip = -1
@@ -89,7 +91,15 @@ def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
     return skip
 
 
-@njit_inline
+@njit
+def _next_step(h, err, rejected, implicit):
+    """The step-size controller of the method that made the step."""
+    if implicit:
+        return rosenbrock.next_step(h, err, rejected)
+    return dopri.next_step(h, err, rejected)
+
+
+@njit
 def _control(ph, t, bank, p, info):
     """Set the bank profile of an open-loop phase."""
     control = int(info[ph, PH.control])
@@ -130,79 +140,42 @@ def fly(
     segment into ``segments`` [capacity, SEGMENT_SIZE] (the counts in the summary; when
     either is full the flight stops with the status ``storage_full``).
     """
-    # the work arrays live for the whole call; _fly borrows them (and the arguments)
-    _fly(
-        borrow(init),
-        borrow(phases),
-        borrow(info),
-        borrow(triggers),
-        borrow(tab),
-        borrow(guide),
-        borrow(guide_models),
-        borrow(settings),
-        borrow(summary),
-        borrow(events),
-        borrow(gstate),
-        borrow(ghist),
-        borrow(rows),
-        borrow(segments),
-        np.empty((7, N_DERIV)),
-        np.empty((N_STATE + 7, N_STATE)),
-        np.empty((2, N_DENSE, N_STATE)),
+    # Borrowed views (no reference counting in the loop) of the arguments and of the work
+    # arrays; the work arrays themselves are held to the end of the call (keep_alive).
+    owned = (
+        np.empty((7, N_DERIV)),  # the stages; k[6] also the quantities at the step end
+        np.empty((N_STATE + 7, N_STATE)),  # the Rosenbrock method's
+        np.empty((2, N_DENSE, N_STATE)),  # the interpolants of this step and of the last
         np.empty((_N_VECTORS, N_STATE)),
-        np.empty((2, N_PARAMS)),
+        np.empty((2, N_PARAMS)),  # the physics row and the guidance's
         np.zeros((3, MAX_TRIGGERS)),
         np.zeros((2, MAX_TRIGGERS), np.int64),
-        np.empty(N_STATE, np.int64),
-        np.zeros((7, 3)),
+        np.empty(N_STATE, np.int64),  # pivots
+        np.zeros((7, 3)),  # maxima; load, heat flux, dynamic pressure at three times
     )
-
-
-#: Rows of the engine's state-sized work vectors.
-_N_VECTORS = 8
-
-
-@njit
-def _fly(
-    init,
-    phases,
-    info,
-    triggers,
-    tab,
-    guide,
-    guide_models,
-    settings,
-    summary,
-    events,
-    gstate,
-    ghist,
-    rows,
-    segments,
-    k,
-    work,
-    coefs,
-    vectors,
-    params,
-    trig_values,
-    trig_codes,
-    piv,
-    small,
-):
-    """:func:`fly` with its work arrays: ``k`` [7, N_DERIV] the stages, ``work`` the
-    Rosenbrock method's, ``coefs`` [2, N_DENSE, N_STATE] the interpolants of this step and
-    the last, ``vectors`` [_N_VECTORS, N_STATE], ``params`` [2, N_PARAMS] the physics row
-    and the guidance's, ``trig_values`` [3, MAX_TRIGGERS] and ``trig_codes`` [2,
-    MAX_TRIGGERS] the triggers, ``piv`` [N_STATE] pivots, ``small`` [7, 3] maxima and
-    load, heat flux and dynamic pressure at three times."""
-    k = borrow(k)
-    work = borrow(work)
-    vectors = borrow(vectors)
-    params = borrow(params)
-    trig_values = borrow(trig_values)
-    trig_codes = borrow(trig_codes)
-    piv = borrow(piv)
-    small = borrow(small)
-    coefs = borrow(coefs)
+    k = borrow(owned[0])
+    work = borrow(owned[1])
+    coefs = borrow(owned[2])
+    vectors = borrow(owned[3])
+    params = borrow(owned[4])
+    trig_values = borrow(owned[5])
+    trig_codes = borrow(owned[6])
+    piv = borrow(owned[7])
+    small = borrow(owned[8])
+    init = borrow(init)
+    phases = borrow(phases)
+    info = borrow(info)
+    triggers = borrow(triggers)
+    tab = borrow(tab)
+    guide = borrow(guide)
+    guide_models = borrow(guide_models)
+    settings = borrow(settings)
+    summary = borrow(summary)
+    events = borrow(events)
+    gstate = borrow(gstate)
+    ghist = borrow(ghist)
+    rows = borrow(rows)
+    segments = borrow(segments)
     coef = coefs[0]
     coef_prev = coefs[1]
     y = vectors[0]
@@ -316,7 +289,7 @@ def _fly(
             if guided and t >= next_cycle:
                 for i in range(N_PARAMS):
                     pg[i] = guide_models[gi, i]
-                b_now = bank_angle(t, p)
+                b_now = bank_at(t, p)
                 command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, pg, tab, ghist)
                 p[P.bank_mode] = BANK.slew
                 p[P.bank0] = b_now
@@ -361,11 +334,7 @@ def _fly(
                 err = dopri.error_norm(y, ynew, h, k, rtol_p, atol_p)
             if not err <= 1.0:
                 rejected += 1
-                h = (
-                    rosenbrock.next_step(h, err, True)
-                    if implicit
-                    else dopri.next_step(h, err, True)
-                )
+                h = _next_step(h, err, True, implicit)
                 if h < 1e-12 * max(1.0, abs(t)) or rejected > 10 * max_steps:
                     status = STATUS.failed
                     record.log(events, summary, t, alt, EK.failed, ph, -1)
@@ -502,11 +471,7 @@ def _fly(
                 trig_g[j] = trig_new[j]
             for i in range(N_DERIV):
                 k[0, i] = k[6, i]
-            h = (
-                rosenbrock.next_step(h, err, False)
-                if stepped_implicitly
-                else dopri.next_step(h, err, False)
-            )
+            h = _next_step(h, err, False, stepped_implicitly)
             if clamped:  # a step cut short by a seam says nothing against a longer one
                 h = max(h, h_free)
             finite = True
@@ -530,7 +495,7 @@ def _fly(
             elif steps >= max_steps:
                 status = STATUS.step_limit
                 record.log(events, summary, t, alt, EK.step_limit, ph, -1)
-        bank = bank_angle(t, p)
+        bank = bank_at(t, p)
         chute_area = parachute_drag_area(t, p) if chuted else 0.0
         if status != STATUS.running:
             break
@@ -553,3 +518,4 @@ def _fly(
     )
     summary[SM.stored_rows] = n_rows
     summary[SM.stored_segments] = n_seg
+    keep_alive(owned)

@@ -58,7 +58,7 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
     gs[GS.crossrange] = math.nan
 
 
-@njit
+@njit_inline
 def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude."""
     sign = gs[GS.sign]

@@ -79,7 +79,7 @@ def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp):
     return b
 
 
-@njit_inline
+@njit
 def _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp):
     if x <= tb:
         dopri.dense_eval(coef_ab, (x - ta) / h_ab, ytmp)

@@ -20,7 +20,7 @@ import numpy as np
 from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_DENSE, N_DERIV, N_STATE, A, Q, S
-from sim.models._jit import borrow, njit, njit_inline
+from sim.models._jit import borrow, keep_alive, njit, njit_inline
 from sim.models.earth import geodetic_height
 
 STOP_ALTITUDE = 0  #: reached the stop altitude
@@ -45,7 +45,7 @@ class PredictorSettings(NamedTuple):
     rtol: float = 1e-7  #: relative tolerance of the adaptive predictor [-]
 
 
-@njit
+@njit_inline
 def _rk4(t, y, h, p, tab, k1, k2, k3, k4, tmp, out):
     rhs_into(t, y, p, tab, k1)
     for i in range(N_STATE):
@@ -85,20 +85,20 @@ def propagate(
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
     y = y0.copy()
-    # the work arrays live for the whole call; the integrators borrow them
-    k = np.empty((7, N_DERIV))
-    vectors = np.empty((3, N_STATE))
-    coef = np.empty((N_DENSE, N_STATE))
+    # the integrators work on borrowed views; the arrays are held to the end (keep_alive)
+    owned = (np.empty((7, N_DERIV)), np.empty((3, N_STATE)), np.empty((N_DENSE, N_STATE)))
+    k = borrow(owned[0])
     if settings.step <= 0.0:
         t_end, reason = _adaptive(
-            t, borrow(y), borrow(p), borrow(tab), settings, borrow(k), borrow(vectors), borrow(coef)
+            t, borrow(y), borrow(p), borrow(tab), settings, k, borrow(owned[1]), borrow(owned[2])
         )
     else:
-        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, borrow(k))
+        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, k)
+    keep_alive(owned)
     return t_end, y, reason
 
 
-@njit
+@njit_inline
 def _fixed(t, y, p, tab, settings, k):
     """:func:`propagate` with fixed RK4 steps (``y`` advanced in place; ``k`` work rows);
     the stop altitude located by a secant iteration on the last step's fraction."""
@@ -155,7 +155,7 @@ def _copy(source, target):
         target[i] = source[i]
 
 
-@njit
+@njit_inline
 def _adaptive(t, y, p, tab, settings, k, vectors, coef):
     """:func:`propagate` with Dormand-Prince 5(4) steps (``y`` advanced in place; ``k``,
     ``vectors`` and ``coef`` work arrays); the stop altitude located on the last step's

@@ -5,10 +5,10 @@ import math
 
 from sim.core.dynamics import flight_state
 from sim.core.layout import EV, GS, N_DENSE, N_PARAMS, N_STATE, SM, R, S
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 
 
-@njit_inline
+@njit
 def log(events, summary, t, alt, kind, phase, trigger):
     """Append an entry to the event log (while there is room)."""
     n = int(summary[SM.n_events])
@@ -21,7 +21,7 @@ def log(events, summary, t, alt, kind, phase, trigger):
         summary[SM.n_events] = n + 1
 
 
-@njit_inline
+@njit
 def take(best, values, t, alt, out):
     """Running maxima (rows: load, heat flux, dynamic pressure, eyeballs-out load)."""
     for i in range(3):
@@ -32,7 +32,7 @@ def take(best, values, t, alt, out):
             best[row, 2] = alt
 
 
-@njit_inline
+@njit
 def store_row(rows, n, t, segment, t0, h, y, coef):
     """Write stored row n (layout :data:`sim.core.layout.STORED`)."""
     row = rows[n]
@@ -47,7 +47,7 @@ def store_row(rows, n, t, segment, t0, h, y, coef):
             row[R.coef_0_x + k * N_STATE + i] = coef[k, i]
 
 
-@njit_inline
+@njit
 def store_segment(segments, n, p, phase):
     """Write stored segment n: its physics row and its phase."""
     for i in range(N_PARAMS):

@@ -154,6 +154,13 @@ borrow = cast(
 )
 
 
+@njit
+def keep_alive(arrays: Any) -> None:
+    """Hold ``arrays`` (a tuple) to here: compiled code releases an array after its last
+    use, so the arrays that borrowed views were taken from (:data:`borrow`) are named
+    once more after the last use of the views."""
+
+
 def parallel_njit(function: F) -> F:
     """:func:`njit` for a function with a ``numba.prange`` loop (all cores)."""
     return cast(F, numba.njit(cache=CACHE_DIR is not None, parallel=True)(function))
