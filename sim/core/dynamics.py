@@ -32,7 +32,7 @@ from sim.models.atmosphere import atmosphere_density, atmosphere_properties, int
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
 
-#: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see flight_state).
+#: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see _flight_state).
 _SIN_VERTICAL_FADE = math.sin(math.radians(5.0))
 
 
@@ -128,7 +128,8 @@ def _flight_state(
     tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state (inlined into
-    the right-hand side; :func:`flight_state` is the same for other callers).
+    the right-hand side, the one compiled evaluation of a state: others read the
+    quantities it leaves in a long output row, :data:`sim.core.layout.AUX`).
 
     Returns
     -------
@@ -236,24 +237,6 @@ def _flight_state(
 
 
 @njit
-def flight_state(
-    t: float,
-    y: np.ndarray,
-    p: np.ndarray,
-    tab: np.ndarray,
-) -> FlightState:
-    """Everything the right-hand side and the outputs derive from one state.
-
-    Returns
-    -------
-    FlightState
-        Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
-        the aerodynamic + parachute specific force (ECEF) [SI].
-    """
-    return _flight_state(t, y, p, tab)
-
-
-@njit
 def rhs_into(
     t: float,
     y: np.ndarray,
@@ -324,7 +307,10 @@ def rhs_into(
         dy[N_STATE + A.mach] = fs.mach
         dy[N_STATE + A.speed] = fs.speed
         dy[N_STATE + A.heat_flux] = fs.heat_flux
-        dy[N_STATE + A.g_load] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
+        dy[N_STATE + A.sensed] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az)
+        dy[N_STATE + A.density] = fs.rho
+        dy[N_STATE + A.sin_lat] = fs.sin_lat
+        dy[N_STATE + A.cos_lat] = fs.cos_lat
 
 
 @njit

@@ -20,12 +20,11 @@ import numpy as np
 from sim.core import dopri, locate, record, rosenbrock
 from sim.core.dynamics import (
     bank_at,
-    flight_state,
     next_kink,
     parachute_drag_area,
     rhs_into,
 )
-from sim.core.events import event_quantity, event_quantity_of
+from sim.core.events import event_quantity_at, event_quantity_of
 from sim.core.guidance import guidance_cycle, guidance_start
 from sim.core.initial import initial_state
 from sim.core.layout import (
@@ -52,6 +51,8 @@ from sim.core.layout import (
     S,
 )
 from sim.models._jit import borrow, keep_alive, njit
+from sim.models.constants import G0
+from sim.models.earth import geodetic_height
 
 #: Largest step [s].
 H_MAX = 1e4
@@ -73,7 +74,7 @@ _N_VECTORS = 8
 
 
 @njit
-def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
+def _triggers(ph, t, y, p, tab, d, triggers, info, kind, target, direction, g):
     """Set up the phase's triggers at its start; the index of one already past, or -1."""
     skip = -1
     for j in range(int(info[ph, PH.n_triggers])):
@@ -85,7 +86,7 @@ def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
         kind[j] = q
         target[j] = v
         direction[j] = int(triggers[ph, j, TR.direction])
-        g[j] = event_quantity(q, t, y, p, tab) - v
+        g[j] = event_quantity_at(q, t, y, p, tab, d) - v
         if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
             skip = j
     return skip
@@ -143,7 +144,7 @@ def fly(
     # Borrowed views (no reference counting in the loop) of the arguments and of the work
     # arrays; the work arrays themselves are held to the end of the call (keep_alive).
     owned = (
-        np.empty((7, N_DERIV)),  # the stages; k[6] also the quantities at the step end
+        np.empty((8, N_DERIV)),  # the stages (k[6] also the quantities at the step end), scratch
         np.empty((N_STATE + 7, N_STATE)),  # the Rosenbrock method's
         np.empty((2, N_DENSE, N_STATE)),  # the interpolants of this step and of the last
         np.empty((_N_VECTORS, N_STATE)),
@@ -154,6 +155,7 @@ def fly(
         np.zeros((7, 3)),  # maxima; load, heat flux, dynamic pressure at three times
     )
     k = borrow(owned[0])
+    d = k[7]
     work = borrow(owned[1])
     coefs = borrow(owned[2])
     vectors = borrow(owned[3])
@@ -236,7 +238,7 @@ def fly(
     rejected = 0
     rhs_calls = 0
     above_time = 0.0
-    entry_found = event_quantity(Q.altitude, t, y, p, tab) <= ei
+    entry_found = geodetic_height(y[S.x], y[S.y], y[S.z])[2] <= ei
     guided_any = False
 
     for ph in range(phases.shape[0]):
@@ -249,8 +251,10 @@ def fly(
         p[P.chute_t0] = t
         p[P.phase_start_mass] = y[S.mass]
         nt = int(info[ph, PH.n_triggers])
-        alt = event_quantity(Q.altitude, t, y, p, tab)
-        skip = _triggers(ph, t, y, p, tab, triggers, info, trig_kind, trig_target, trig_dir, trig_g)
+        alt = geodetic_height(y[S.x], y[S.y], y[S.z])[2]
+        skip = _triggers(
+            ph, t, y, p, tab, d, triggers, info, trig_kind, trig_target, trig_dir, trig_g
+        )
         if skip >= 0:
             record.log(events, summary, t, alt, EK.skipped, ph, skip)
             continue
@@ -274,7 +278,7 @@ def fly(
             guidance_start(bank, guide[gi], gstate)
         g_ground = alt - ground
         g_ceiling = alt - ceiling
-        qa = locate.quantities(t, y, p, tab)
+        qa = locate.quantities(t, y, p, tab, d)
         val_a[0], val_a[1], val_a[2] = qa[0], qa[1], qa[2]
         out = p[P.attitude] < 0.0
         record.take(best, val_a, t, qa[3], out)
@@ -360,13 +364,13 @@ def fly(
             gg = alt_new - ground
             if locate.crosses(g_ground, gg, -1):
                 first = locate.root(
-                    Q.altitude, ground, t, h, coef, 0.0, 1.0, g_ground, gg, p, tab, ytmp
+                    Q.altitude, ground, t, h, coef, 0.0, 1.0, g_ground, gg, p, tab, ytmp, d
                 )
                 which = 0
             gc = alt_new - ceiling
             if locate.crosses(g_ceiling, gc, 1):
                 th = locate.root(
-                    Q.altitude, ceiling, t, h, coef, 0.0, 1.0, g_ceiling, gc, p, tab, ytmp
+                    Q.altitude, ceiling, t, h, coef, 0.0, 1.0, g_ceiling, gc, p, tab, ytmp, d
                 )
                 if th < first:
                     first = th
@@ -387,20 +391,21 @@ def fly(
                         p,
                         tab,
                         ytmp,
+                        d,
                     )
                     if th < first:
                         first = th
                         which = 2 + j
             if not entry_found and alt_new <= ei:
                 th = locate.root(
-                    Q.altitude, ei, t, h, coef, 0.0, 1.0, alt - ei, alt_new - ei, p, tab, ytmp
+                    Q.altitude, ei, t, h, coef, 0.0, 1.0, alt - ei, alt_new - ei, p, tab, ytmp, d
                 )
                 if th <= first:
                     entry_found = True
                     dopri.dense_eval(coef, th, ytmp)
-                    fs = flight_state(t + th * h, ytmp, p, tab)
+                    sin_lat, cos_lat, _ = geodetic_height(ytmp[S.x], ytmp[S.y], ytmp[S.z])
                     summary[SM.entry_time] = t + th * h
-                    summary[SM.entry_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
+                    summary[SM.entry_lat] = math.atan2(sin_lat, cos_lat)
                     summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
             theta_end = first if which >= 0 else 1.0
             if which >= 0:
@@ -411,12 +416,12 @@ def fly(
                 for i in range(N_STATE):
                     yend[i] = ynew[i]
             if which < 0:
-                val_b[0] = k6[N_STATE + A.g_load]
+                val_b[0] = k6[N_STATE + A.sensed] / G0
                 val_b[1] = k6[N_STATE + A.heat_flux]
                 val_b[2] = k6[N_STATE + A.dynamic_pressure]
                 alt_end = alt_new
             else:
-                qb = locate.quantities(t_end, yend, p, tab)
+                qb = locate.quantities(t_end, yend, p, tab, d)
                 val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
                 alt_end = qb[3]
             # the time above the load threshold, between root-found crossings
@@ -426,7 +431,7 @@ def fly(
                 above_time += t_end - t
             elif (fa > 0.0) != (fb > 0.0):
                 tc = t + h * locate.root(
-                    locate.LOAD, g_thr, t, h, coef, 0.0, theta_end, fa, fb, p, tab, ytmp
+                    locate.LOAD, g_thr, t, h, coef, 0.0, theta_end, fa, fb, p, tab, ytmp, d
                 )
                 above_time += (t_end - tc) if fb > 0.0 else (tc - t)
             # a discrete local maximum at t is refined over the two steps around it
@@ -441,7 +446,7 @@ def fly(
                         and val_a[i] >= PEAK_BAND * best[row, 0]
                     ):
                         pk = locate.peak(
-                            t_prev, t, t_end, coef_prev, coef, h_prev, h, i, p, tab, ytmp
+                            t_prev, t, t_end, coef_prev, coef, h_prev, h, i, p, tab, ytmp, d
                         )
                         if pk[0] > best[row, 0]:
                             best[row, 0] = pk[0]
@@ -506,8 +511,6 @@ def fly(
         status,
         t,
         y,
-        p,
-        tab,
         best,
         above_time,
         steps,

@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import flight_state, wrap_angle
-from sim.core.layout import BANK, GH, GS, G, P
+from sim.core.dynamics import rhs_into, wrap_angle
+from sim.core.layout import BANK, GH, GS, N_DERIV, N_STATE, A, G, P
 from sim.core.predictor import PredictorSettings, propagate, range_errors
 from sim.models._jit import njit, njit_inline
 from sim.models.earth import geodetic_to_ecef
@@ -195,10 +195,11 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     # drag ratio from the sensed specific force (truth) against the model's
     pg[P.bank_mode] = BANK.constant
     pg[P.bank0] = bank
-    sensed = flight_state(t, y, pt, tab)
-    modelled = flight_state(t, y, pg, tab)
-    a_s = math.sqrt(sensed.ax**2 + sensed.ay**2 + sensed.az**2)
-    a_m = math.sqrt(modelled.ax**2 + modelled.ay**2 + modelled.az**2)
+    d = np.empty(N_DERIV)
+    rhs_into(t, y, pt, tab, d)
+    a_s = d[N_STATE + A.sensed]
+    rhs_into(t, y, pg, tab, d)
+    a_m = d[N_STATE + A.sensed]
     if a_s > _MIN_SENSED and a_m > 0.0:
         gs[GS.drag_ratio] += gp[G.filter_gain] * (a_s / a_m - gs[GS.drag_ratio])
     pg[P.density_scale] = density_scale * gs[GS.drag_ratio]

@@ -86,7 +86,7 @@ def propagate(
     """
     y = y0.copy()
     # the integrators work on borrowed views; the arrays are held to the end (keep_alive)
-    owned = (np.empty((7, N_DERIV)), np.empty((3, N_STATE)), np.empty((N_DENSE, N_STATE)))
+    owned = (np.empty((8, N_DERIV)), np.empty((3, N_STATE)), np.empty((N_DENSE, N_STATE)))
     k = borrow(owned[0])
     if settings.step <= 0.0:
         t_end, reason = _adaptive(
@@ -196,6 +196,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef):
                 p,
                 tab,
                 tmp,
+                k[7],
             )
             dopri.dense_eval(coef, theta, y)
             return t + theta * h, STOP_ALTITUDE
