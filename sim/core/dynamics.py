@@ -32,7 +32,7 @@ from sim.models.atmosphere import atmosphere_density, atmosphere_properties, int
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
 
-#: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see flight_state).
+#: sin(5 deg): lift fades to zero within 5 deg of vertical flight (see _flight_state).
 _SIN_VERTICAL_FADE = math.sin(math.radians(5.0))
 
 
@@ -84,6 +84,12 @@ def relief_bank(sensed: float, p: np.ndarray) -> float:
         return p[P.bank0]
     w = min((sensed - p[P.relief_start]) / (p[P.relief_full] - p[P.relief_start]), 1.0)
     return math.copysign(magnitude + w * (relief - magnitude), p[P.bank0])
+
+
+@njit
+def bank_at(t: float, p: np.ndarray) -> float:
+    """:func:`bank_angle`, compiled once for the callers off the hot path."""
+    return bank_angle(t, p)
 
 
 @njit_inline
@@ -151,7 +157,8 @@ def _flight_state(
     tab: np.ndarray,
 ) -> FlightState:
     """Everything the right-hand side and the outputs derive from one state (inlined into
-    the right-hand side; :func:`flight_state` is the same for other callers).
+    the right-hand side, the one compiled evaluation of a state: others read the
+    quantities it leaves in a long output row, :data:`sim.core.layout.AUX`).
 
     Returns
     -------
@@ -262,21 +269,18 @@ def _flight_state(
 
 
 @njit
-def flight_state(
-    t: float,
-    y: np.ndarray,
-    p: np.ndarray,
-    tab: np.ndarray,
-) -> FlightState:
-    """Everything the right-hand side and the outputs derive from one state.
-
-    Returns
-    -------
-    FlightState
-        Geodetic position, atmosphere, speed, Mach, dynamic pressure, heat flux, bank and
-        the aerodynamic + parachute specific force (ECEF) [SI].
-    """
-    return _flight_state(t, y, p, tab)
+def drag_and_lift(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray) -> tuple[float, float]:
+    """The sensed specific force [m s^-2] split into its component along the
+    Earth-relative velocity (the drag, opposite to it) and its magnitude across it (the
+    lift): what an accelerometer and the navigation state tell the guidance."""
+    fs = _flight_state(t, y, p, tab)
+    speed = math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
+    if speed <= 0.0:
+        return 0.0, 0.0
+    ux, uy, uz = y[S.vx] / speed, y[S.vy] / speed, y[S.vz] / speed
+    d = -(fs.ax * ux + fs.ay * uy + fs.az * uz)
+    lx, ly, lz = fs.ax + d * ux, fs.ay + d * uy, fs.az + d * uz
+    return d, math.sqrt(lx * lx + ly * ly + lz * lz)
 
 
 @njit
@@ -350,7 +354,10 @@ def rhs_into(
         dy[N_STATE + A.mach] = fs.mach
         dy[N_STATE + A.speed] = fs.speed
         dy[N_STATE + A.heat_flux] = fs.heat_flux
-        dy[N_STATE + A.g_load] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
+        dy[N_STATE + A.sensed] = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az)
+        dy[N_STATE + A.density] = fs.rho
+        dy[N_STATE + A.sin_lat] = fs.sin_lat
+        dy[N_STATE + A.cos_lat] = fs.cos_lat
 
 
 @njit

@@ -19,13 +19,12 @@ import numpy as np
 
 from sim.core import dopri, locate, record, rosenbrock
 from sim.core.dynamics import (
-    bank_angle,
-    flight_state,
+    bank_at,
     next_kink,
     parachute_drag_area,
     rhs_into,
 )
-from sim.core.events import event_quantity, event_quantity_of
+from sim.core.events import event_quantity_at, event_quantity_of
 from sim.core.guidance import guidance_cycle, guidance_start
 from sim.core.initial import initial_state
 from sim.core.layout import (
@@ -51,7 +50,9 @@ from sim.core.layout import (
     Q,
     S,
 )
-from sim.models._jit import borrow, njit, njit_inline
+from sim.models._jit import borrow, keep_alive, njit
+from sim.models.constants import G0
+from sim.models.earth import geodetic_height
 
 #: Largest step [s].
 H_MAX = 1e4
@@ -68,10 +69,12 @@ STIFF_HLAMBDA = 2.0
 STIFF_STEPS = 5
 #: A discrete local maximum within this fraction of the running maximum is refined.
 PEAK_BAND = 0.99
+#: Rows of the engine's state-sized work vectors.
+_N_VECTORS = 8
 
 
-@njit_inline
-def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
+@njit
+def _triggers(ph, t, y, p, tab, d, triggers, info, kind, target, direction, g):
     """Set up the phase's triggers at its start; the index of one already past, or -1."""
     skip = -1
     for j in range(int(info[ph, PH.n_triggers])):
@@ -83,13 +86,21 @@ def _triggers(ph, t, y, p, tab, triggers, info, kind, target, direction, g):
         kind[j] = q
         target[j] = v
         direction[j] = int(triggers[ph, j, TR.direction])
-        g[j] = event_quantity(q, t, y, p, tab) - v
+        g[j] = event_quantity_at(q, t, y, p, tab, d) - v
         if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
             skip = j
     return skip
 
 
-@njit_inline
+@njit
+def _next_step(h, err, rejected, implicit):
+    """The step-size controller of the method that made the step."""
+    if implicit:
+        return rosenbrock.next_step(h, err, rejected)
+    return dopri.next_step(h, err, rejected)
+
+
+@njit
 def _control(ph, t, bank, p, info):
     """Set the bank profile of an open-loop phase."""
     control = int(info[ph, PH.control])
@@ -130,79 +141,43 @@ def fly(
     segment into ``segments`` [capacity, SEGMENT_SIZE] (the counts in the summary; when
     either is full the flight stops with the status ``storage_full``).
     """
-    # the work arrays live for the whole call; _fly borrows them (and the arguments)
-    _fly(
-        borrow(init),
-        borrow(phases),
-        borrow(info),
-        borrow(triggers),
-        borrow(tab),
-        borrow(guide),
-        borrow(guide_models),
-        borrow(settings),
-        borrow(summary),
-        borrow(events),
-        borrow(gstate),
-        borrow(ghist),
-        borrow(rows),
-        borrow(segments),
-        np.empty((7, N_DERIV)),
-        np.empty((N_STATE + 7, N_STATE)),
-        np.empty((2, N_DENSE, N_STATE)),
+    # Borrowed views (no reference counting in the loop) of the arguments and of the work
+    # arrays; the work arrays themselves are held to the end of the call (keep_alive).
+    owned = (
+        np.empty((8, N_DERIV)),  # the stages (k[6] also the quantities at the step end), scratch
+        np.empty((N_STATE + 7, N_STATE)),  # the Rosenbrock method's
+        np.empty((2, N_DENSE, N_STATE)),  # the interpolants of this step and of the last
         np.empty((_N_VECTORS, N_STATE)),
-        np.empty((2, N_PARAMS)),
+        np.empty((2, N_PARAMS)),  # the physics row and the guidance's
         np.zeros((3, MAX_TRIGGERS)),
         np.zeros((2, MAX_TRIGGERS), np.int64),
-        np.empty(N_STATE, np.int64),
-        np.zeros((7, 3)),
+        np.empty(N_STATE, np.int64),  # pivots
+        np.zeros((7, 3)),  # maxima; load, heat flux, dynamic pressure at three times
     )
-
-
-#: Rows of the engine's state-sized work vectors.
-_N_VECTORS = 8
-
-
-@njit
-def _fly(
-    init,
-    phases,
-    info,
-    triggers,
-    tab,
-    guide,
-    guide_models,
-    settings,
-    summary,
-    events,
-    gstate,
-    ghist,
-    rows,
-    segments,
-    k,
-    work,
-    coefs,
-    vectors,
-    params,
-    trig_values,
-    trig_codes,
-    piv,
-    small,
-):
-    """:func:`fly` with its work arrays: ``k`` [7, N_DERIV] the stages, ``work`` the
-    Rosenbrock method's, ``coefs`` [2, N_DENSE, N_STATE] the interpolants of this step and
-    the last, ``vectors`` [_N_VECTORS, N_STATE], ``params`` [2, N_PARAMS] the physics row
-    and the guidance's, ``trig_values`` [3, MAX_TRIGGERS] and ``trig_codes`` [2,
-    MAX_TRIGGERS] the triggers, ``piv`` [N_STATE] pivots, ``small`` [7, 3] maxima and
-    load, heat flux and dynamic pressure at three times."""
-    k = borrow(k)
-    work = borrow(work)
-    vectors = borrow(vectors)
-    params = borrow(params)
-    trig_values = borrow(trig_values)
-    trig_codes = borrow(trig_codes)
-    piv = borrow(piv)
-    small = borrow(small)
-    coefs = borrow(coefs)
+    k = borrow(owned[0])
+    d = k[7]
+    work = borrow(owned[1])
+    coefs = borrow(owned[2])
+    vectors = borrow(owned[3])
+    params = borrow(owned[4])
+    trig_values = borrow(owned[5])
+    trig_codes = borrow(owned[6])
+    piv = borrow(owned[7])
+    small = borrow(owned[8])
+    init = borrow(init)
+    phases = borrow(phases)
+    info = borrow(info)
+    triggers = borrow(triggers)
+    tab = borrow(tab)
+    guide = borrow(guide)
+    guide_models = borrow(guide_models)
+    settings = borrow(settings)
+    summary = borrow(summary)
+    events = borrow(events)
+    gstate = borrow(gstate)
+    ghist = borrow(ghist)
+    rows = borrow(rows)
+    segments = borrow(segments)
     coef = coefs[0]
     coef_prev = coefs[1]
     y = vectors[0]
@@ -265,7 +240,7 @@ def _fly(
     rejected = 0
     rhs_calls = 0
     above_time = 0.0
-    entry_found = event_quantity(Q.altitude, t, y, p, tab) <= ei
+    entry_found = geodetic_height(y[S.x], y[S.y], y[S.z])[2] <= ei
     guided_any = False
 
     for ph in range(phases.shape[0]):
@@ -278,8 +253,10 @@ def _fly(
         p[P.chute_t0] = t
         p[P.phase_start_mass] = y[S.mass]
         nt = int(info[ph, PH.n_triggers])
-        alt = event_quantity(Q.altitude, t, y, p, tab)
-        skip = _triggers(ph, t, y, p, tab, triggers, info, trig_kind, trig_target, trig_dir, trig_g)
+        alt = geodetic_height(y[S.x], y[S.y], y[S.z])[2]
+        skip = _triggers(
+            ph, t, y, p, tab, d, triggers, info, trig_kind, trig_target, trig_dir, trig_g
+        )
         if skip >= 0:
             record.log(events, summary, t, alt, EK.skipped, ph, skip)
             continue
@@ -303,7 +280,7 @@ def _fly(
             guidance_start(bank, guide[gi], gstate)
         g_ground = alt - ground
         g_ceiling = alt - ceiling
-        qa = locate.quantities(t, y, p, tab)
+        qa = locate.quantities(t, y, p, tab, d)
         val_a[0], val_a[1], val_a[2] = qa[0], qa[1], qa[2]
         out = p[P.attitude] < 0.0
         record.take(best, val_a, t, qa[3], out)
@@ -318,7 +295,7 @@ def _fly(
             if guided and t >= next_cycle:
                 for i in range(N_PARAMS):
                     pg[i] = guide_models[gi, i]
-                b_now = bank_angle(t, p)
+                b_now = bank_at(t, p)
                 command = guidance_cycle(t, y, b_now, guide[gi], gstate, p, pg, tab, ghist)
                 p[P.bank_mode] = BANK.slew
                 p[P.bank0] = b_now
@@ -363,11 +340,7 @@ def _fly(
                 err = dopri.error_norm(y, ynew, h, k, rtol_p, atol_p)
             if not err <= 1.0:
                 rejected += 1
-                h = (
-                    rosenbrock.next_step(h, err, True)
-                    if implicit
-                    else dopri.next_step(h, err, True)
-                )
+                h = _next_step(h, err, True, implicit)
                 if h < 1e-12 * max(1.0, abs(t)) or rejected > 10 * max_steps:
                     status = STATUS.failed
                     record.log(events, summary, t, alt, EK.failed, ph, -1)
@@ -393,13 +366,13 @@ def _fly(
             gg = alt_new - ground
             if locate.crosses(g_ground, gg, -1):
                 first = locate.root(
-                    Q.altitude, ground, t, h, coef, 0.0, 1.0, g_ground, gg, p, tab, ytmp
+                    Q.altitude, ground, t, h, coef, 0.0, 1.0, g_ground, gg, p, tab, ytmp, d
                 )
                 which = 0
             gc = alt_new - ceiling
             if locate.crosses(g_ceiling, gc, 1):
                 th = locate.root(
-                    Q.altitude, ceiling, t, h, coef, 0.0, 1.0, g_ceiling, gc, p, tab, ytmp
+                    Q.altitude, ceiling, t, h, coef, 0.0, 1.0, g_ceiling, gc, p, tab, ytmp, d
                 )
                 if th < first:
                     first = th
@@ -420,20 +393,21 @@ def _fly(
                         p,
                         tab,
                         ytmp,
+                        d,
                     )
                     if th < first:
                         first = th
                         which = 2 + j
             if not entry_found and alt_new <= ei:
                 th = locate.root(
-                    Q.altitude, ei, t, h, coef, 0.0, 1.0, alt - ei, alt_new - ei, p, tab, ytmp
+                    Q.altitude, ei, t, h, coef, 0.0, 1.0, alt - ei, alt_new - ei, p, tab, ytmp, d
                 )
                 if th <= first:
                     entry_found = True
                     dopri.dense_eval(coef, th, ytmp)
-                    fs = flight_state(t + th * h, ytmp, p, tab)
+                    sin_lat, cos_lat, _ = geodetic_height(ytmp[S.x], ytmp[S.y], ytmp[S.z])
                     summary[SM.entry_time] = t + th * h
-                    summary[SM.entry_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
+                    summary[SM.entry_lat] = math.atan2(sin_lat, cos_lat)
                     summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
             theta_end = first if which >= 0 else 1.0
             if which >= 0:
@@ -444,12 +418,12 @@ def _fly(
                 for i in range(N_STATE):
                     yend[i] = ynew[i]
             if which < 0:
-                val_b[0] = k6[N_STATE + A.g_load]
+                val_b[0] = k6[N_STATE + A.sensed] / G0
                 val_b[1] = k6[N_STATE + A.heat_flux]
                 val_b[2] = k6[N_STATE + A.dynamic_pressure]
                 alt_end = alt_new
             else:
-                qb = locate.quantities(t_end, yend, p, tab)
+                qb = locate.quantities(t_end, yend, p, tab, d)
                 val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
                 alt_end = qb[3]
             # the time above the load threshold, between root-found crossings
@@ -459,7 +433,7 @@ def _fly(
                 above_time += t_end - t
             elif (fa > 0.0) != (fb > 0.0):
                 tc = t + h * locate.root(
-                    locate.LOAD, g_thr, t, h, coef, 0.0, theta_end, fa, fb, p, tab, ytmp
+                    locate.LOAD, g_thr, t, h, coef, 0.0, theta_end, fa, fb, p, tab, ytmp, d
                 )
                 above_time += (t_end - tc) if fb > 0.0 else (tc - t)
             # a discrete local maximum at t is refined over the two steps around it
@@ -474,7 +448,7 @@ def _fly(
                         and val_a[i] >= PEAK_BAND * best[row, 0]
                     ):
                         pk = locate.peak(
-                            t_prev, t, t_end, coef_prev, coef, h_prev, h, i, p, tab, ytmp
+                            t_prev, t, t_end, coef_prev, coef, h_prev, h, i, p, tab, ytmp, d
                         )
                         if pk[0] > best[row, 0]:
                             best[row, 0] = pk[0]
@@ -504,11 +478,7 @@ def _fly(
                 trig_g[j] = trig_new[j]
             for i in range(N_DERIV):
                 k[0, i] = k[6, i]
-            h = (
-                rosenbrock.next_step(h, err, False)
-                if stepped_implicitly
-                else dopri.next_step(h, err, False)
-            )
+            h = _next_step(h, err, False, stepped_implicitly)
             if clamped:  # a step cut short by a seam says nothing against a longer one
                 h = max(h, h_free)
             finite = True
@@ -532,7 +502,7 @@ def _fly(
             elif steps >= max_steps:
                 status = STATUS.step_limit
                 record.log(events, summary, t, alt, EK.step_limit, ph, -1)
-        bank = bank_angle(t, p)
+        bank = bank_at(t, p)
         chute_area = parachute_drag_area(t, p) if chuted else 0.0
         if status != STATUS.running:
             break
@@ -543,8 +513,6 @@ def _fly(
         status,
         t,
         y,
-        p,
-        tab,
         best,
         above_time,
         steps,
@@ -555,3 +523,4 @@ def _fly(
     )
     summary[SM.stored_rows] = n_rows
     summary[SM.stored_segments] = n_seg
+    keep_alive(owned)

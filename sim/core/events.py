@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import flight_state
-from sim.core.layout import N_STATE, A, P, Q, S
+from sim.core.dynamics import rhs_into
+from sim.core.layout import N_DERIV, N_STATE, A, P, Q, S
 from sim.models._jit import njit, njit_inline
 from sim.models.constants import G0
 from sim.models.earth import geodetic_height
@@ -35,6 +35,15 @@ def event_quantity(
     the engine delivered since the phase start, ``isp g0 ln(m0 / m)``). The Mach number
     needs the phase's ``need_sound`` flag.
     """
+    return event_quantity_at(kind, t, y, p, tab, np.empty(N_DERIV))
+
+
+@njit
+def event_quantity_at(
+    kind: int, t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, d: np.ndarray
+) -> float:
+    """:func:`event_quantity` with a scratch row ``d`` [N_DERIV] for the right-hand side
+    (the dynamic pressure and the Mach number evaluate the state)."""
     if kind == Q.time:
         return t
     if kind == Q.heat_load:
@@ -45,10 +54,8 @@ def event_quantity(
         return math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
     if kind == Q.delta_v:
         return _delta_v(y, p)
-    fs = flight_state(t, y, p, tab)
-    if kind == Q.dynamic_pressure:
-        return fs.qbar
-    return fs.mach
+    rhs_into(t, y, p, tab, d)
+    return event_quantity_of(kind, t, y, p, d)
 
 
 @njit

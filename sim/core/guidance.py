@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import anticipated_load, flight_state, relief_bank, wrap_angle
+from sim.core.dynamics import anticipated_load, drag_and_lift, relief_bank, wrap_angle
 from sim.core.layout import BANK, GH, GS, G, P
 from sim.core.predictor import (
     N_PEAKS,
@@ -95,7 +95,7 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
     gs[GS.last_sensed] = math.nan
 
 
-@njit
+@njit_inline
 def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude,
     and the predicted peaks (sensed load [g0], heat flux [W m^-2]) on the way."""
@@ -268,18 +268,6 @@ def _target_crossrange(y, target):
 
 
 @njit_inline
-def _drag_lift(ax, ay, az, y, speed):
-    """Drag (along -velocity) and lift (across it) magnitudes of a specific force
-    [m s^-2], the velocity Earth-relative (the air at rest with the Earth)."""
-    if speed <= 0.0:
-        return 0.0, 0.0
-    ux, uy, uz = y[3] / speed, y[4] / speed, y[5] / speed
-    d = -(ax * ux + ay * uy + az * uz)
-    lx, ly, lz = ax + d * ux, ay + d * uy, az + d * uz
-    return d, math.sqrt(lx * lx + ly * ly + lz * lz)
-
-
-@njit_inline
 def _record(t, z, c, reversal, gs, hist):
     gs[GS.downrange] = z
     gs[GS.crossrange] = c
@@ -352,10 +340,8 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     # air-relative velocity is the drag, the rest the lift (the bank only turns the lift)
     pg[P.bank_mode] = BANK.constant
     pg[P.bank0] = bank
-    sensed = flight_state(t, y, pt, tab)
-    modelled = flight_state(t, y, pg, tab)
-    d_s, l_s = _drag_lift(sensed.ax, sensed.ay, sensed.az, y, speed)
-    d_m, l_m = _drag_lift(modelled.ax, modelled.ay, modelled.az, y, speed)
+    d_s, l_s = drag_and_lift(t, y, pt, tab)
+    d_m, l_m = drag_and_lift(t, y, pg, tab)
     a_s = math.sqrt(d_s * d_s + l_s * l_s)
     gs[GS.last_sensed] = a_s
     if a_s > _MIN_SENSED and d_m > 0.0:

@@ -162,7 +162,8 @@ EVENT_QUANTITIES = Layout(
 #: Quantities the right-hand side leaves behind the derivatives: when its output row is
 #: longer than the state, :func:`sim.core.dynamics.rhs_into` writes these after them, so
 #: that the engine reads the quantities its events and summaries watch at the end of a
-#: step from the step's last stage instead of evaluating the state once more.
+#: step from the step's last stage instead of evaluating the state once more, and so that
+#: the physics of a state is compiled once (events, outputs and guidance read it here).
 AUX = Layout(
     "step quantities",
     [
@@ -171,7 +172,10 @@ AUX = Layout(
         ("mach", "-", "Mach number (NaN when the phase skips the speed of sound)"),
         ("speed", "m s^-1", "air-relative speed"),
         ("heat_flux", "W m^-2", "Sutton-Graves stagnation-point convective heat flux"),
-        ("g_load", "g0", "sensed load |aero + parachute specific force| / g0"),
+        ("sensed", "m s^-2", "|aero + parachute specific force| (the sensed load times g0)"),
+        ("density", "kg m^-3", "air density"),
+        ("sin_lat", "-", "sine of the geodetic latitude"),
+        ("cos_lat", "-", "cosine of the geodetic latitude"),
     ],
 )
 

@@ -8,8 +8,9 @@ dense-output coefficients of a step (:mod:`sim.core.dopri`).
 import math
 
 from sim.core import dopri
-from sim.core.dynamics import flight_state
-from sim.core.events import event_quantity
+from sim.core.dynamics import rhs_into
+from sim.core.events import event_quantity_at
+from sim.core.layout import N_STATE, A
 from sim.models._jit import njit, njit_inline
 from sim.models.constants import G0
 
@@ -23,11 +24,16 @@ _GOLD = 0.5 * (math.sqrt(5.0) - 1.0)
 
 
 @njit
-def quantities(t, y, p, tab):
-    """(sensed load [g0], heat flux [W m^-2], dynamic pressure [Pa], altitude [m])."""
-    fs = flight_state(t, y, p, tab)
-    g = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
-    return g, fs.heat_flux, fs.qbar, fs.alt
+def quantities(t, y, p, tab, d):
+    """(sensed load [g0], heat flux [W m^-2], dynamic pressure [Pa], altitude [m]); ``d``
+    [N_DERIV] a scratch row for the right-hand side."""
+    rhs_into(t, y, p, tab, d)
+    return (
+        d[N_STATE + A.sensed] / G0,
+        d[N_STATE + A.heat_flux],
+        d[N_STATE + A.dynamic_pressure],
+        d[N_STATE + A.altitude],
+    )
 
 
 @njit_inline
@@ -42,18 +48,19 @@ def crosses(g0, g1, direction):
 
 
 @njit_inline
-def _value(kind, target, t, y, p, tab):
+def _value(kind, target, t, y, p, tab, d):
     if kind == LOAD:
-        return quantities(t, y, p, tab)[0] - target
-    return event_quantity(kind, t, y, p, tab) - target
+        return quantities(t, y, p, tab, d)[0] - target
+    return event_quantity_at(kind, t, y, p, tab, d) - target
 
 
 @njit
-def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp):
+def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp, d):
     """Fraction of the step in [a, b] where quantity - target changes sign, with fa, fb
     its values at a and b (Illinois method, to 1e-13 of the step).
 
-    ``kind`` is an event quantity code, or :data:`LOAD`.
+    ``kind`` is an event quantity code, or :data:`LOAD`; ``ytmp`` [N_STATE] and ``d``
+    [N_DERIV] scratch.
     """
     side = 0
     for _ in range(100):
@@ -63,7 +70,7 @@ def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp):
         if not a < c < b:
             c = 0.5 * (a + b)
         dopri.dense_eval(coef, c, ytmp)
-        fc = _value(kind, target, t0 + c * h, ytmp, p, tab)
+        fc = _value(kind, target, t0 + c * h, ytmp, p, tab, d)
         if fc == 0.0:
             return c
         if (fc > 0.0) == (fb > 0.0):
@@ -79,34 +86,34 @@ def root(kind, target, t0, h, coef, a, b, fa, fb, p, tab, ytmp):
     return b
 
 
-@njit_inline
-def _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp):
+@njit
+def _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d):
     if x <= tb:
         dopri.dense_eval(coef_ab, (x - ta) / h_ab, ytmp)
     else:
         dopri.dense_eval(coef_bc, (x - tb) / h_bc, ytmp)
-    return quantities(x, ytmp, p, tab)[which]
+    return quantities(x, ytmp, p, tab, d)[which]
 
 
 @njit
-def peak(ta, tb, tc, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp):
+def peak(ta, tb, tc, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d):
     """Golden-section maximum of quantity ``which`` (0 load, 1 heat flux, 2 dynamic
     pressure) over [ta, tc], on the interpolants of the steps from ta (size h_ab) and from
     tb (size h_bc): (value, time [s], altitude [m])."""
     lo, hi = ta, tc
     x1 = hi - _GOLD * (hi - lo)
     x2 = lo + _GOLD * (hi - lo)
-    f1 = _at(x1, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp)
-    f2 = _at(x2, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp)
+    f1 = _at(x1, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d)
+    f2 = _at(x2, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d)
     for _ in range(_PEAK_ITERATIONS):
         if f1 < f2:
             lo, x1, f1 = x1, x2, f2
             x2 = lo + _GOLD * (hi - lo)
-            f2 = _at(x2, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp)
+            f2 = _at(x2, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d)
         else:
             hi, x2, f2 = x2, x1, f1
             x1 = hi - _GOLD * (hi - lo)
-            f1 = _at(x1, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp)
+            f1 = _at(x1, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d)
     x = 0.5 * (lo + hi)
-    v = _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp)
-    return v, x, quantities(x, ytmp, p, tab)[3]
+    v = _at(x, ta, tb, coef_ab, coef_bc, h_ab, h_bc, which, p, tab, ytmp, d)
+    return v, x, d[N_STATE + A.altitude]

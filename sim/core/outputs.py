@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from sim.core.dynamics import flight_state, wrap_angle
-from sim.core.layout import N_OUTPUTS, O, P, S
+from sim.core.dynamics import bank_angle, rhs_into, wrap_angle
+from sim.core.layout import N_DERIV, N_OUTPUTS, N_STATE, A, O, P, S
 from sim.models._jit import njit
 from sim.models.constants import G0
 from sim.models.earth import enu_basis
@@ -29,10 +29,12 @@ def outputs(
     p = p.copy()
     p[P.need_sound] = 1.0  # the outputs include the Mach number
     om = p[P.omega]
+    d = np.empty(N_DERIV)
     for k in range(n):
         y = ys[k]
-        fs = flight_state(ts[k], y, p, tab)
-        lat = math.atan2(fs.sin_lat, fs.cos_lat)
+        rhs_into(ts[k], y, p, tab, d)
+        q = d[N_STATE:]
+        lat = math.atan2(q[A.sin_lat], q[A.cos_lat])
         lon = math.atan2(y[S.y], y[S.x])
         east, north, up = enu_basis(lat, lon)
         vx = y[S.vx]
@@ -43,21 +45,22 @@ def outputs(
         vu = up[0] * vx + up[1] * vy + up[2] * vz
         wx = vx - om * y[S.y]
         wy = vy + om * y[S.x]
-        g = math.sqrt(fs.ax * fs.ax + fs.ay * fs.ay + fs.az * fs.az) / G0
+        g = q[A.sensed] / G0
+        bank = bank_angle(ts[k], p) if p[P.lift_to_drag] != 0.0 else 0.0
         out[k, O.latitude_deg] = math.degrees(lat)
         out[k, O.longitude_deg] = math.degrees(lon)
-        out[k, O.altitude] = fs.alt
-        out[k, O.speed] = fs.speed
+        out[k, O.altitude] = q[A.altitude]
+        out[k, O.speed] = q[A.speed]
         out[k, O.inertial_speed] = math.sqrt(wx * wx + wy * wy + vz * vz)
         out[k, O.flight_path_angle_deg] = math.degrees(math.atan2(vu, math.sqrt(ve * ve + vn * vn)))
         out[k, O.heading_deg] = math.degrees(math.atan2(ve, vn)) % 360.0
-        out[k, O.mach] = fs.mach
-        out[k, O.dynamic_pressure] = fs.qbar
-        out[k, O.density] = fs.rho
+        out[k, O.mach] = q[A.mach]
+        out[k, O.dynamic_pressure] = q[A.dynamic_pressure]
+        out[k, O.density] = q[A.density]
         out[k, O.g_load] = g
         out[k, O.g_load_eyeballs_in] = g * p[P.attitude]
-        out[k, O.heat_flux] = fs.heat_flux
+        out[k, O.heat_flux] = q[A.heat_flux]
         out[k, O.heat_load] = y[S.heat_load]
-        out[k, O.bank_angle_deg] = math.degrees(wrap_angle(fs.bank))
+        out[k, O.bank_angle_deg] = math.degrees(wrap_angle(bank))
         out[k, O.mass] = y[S.mass]
     return out

@@ -20,7 +20,8 @@ import numpy as np
 from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_DENSE, N_DERIV, N_STATE, A, Q, S
-from sim.models._jit import borrow, njit, njit_inline
+from sim.models._jit import borrow, keep_alive, njit, njit_inline
+from sim.models.constants import G0
 from sim.models.earth import geodetic_height
 
 STOP_ALTITUDE = 0  #: reached the stop altitude
@@ -45,7 +46,7 @@ class PredictorSettings(NamedTuple):
     rtol: float = 1e-7  #: relative tolerance of the adaptive predictor [-]
 
 
-@njit
+@njit_inline
 def _rk4(t, y, h, p, tab, k1, k2, k3, k4, tmp, out):
     rhs_into(t, y, p, tab, k1)
     for i in range(N_STATE):
@@ -111,10 +112,9 @@ def propagate_peaks(
     true one by a fraction of a percent (``tests/flight/test_guidance.py``).
     """
     y = y0.copy()
-    # the work arrays live for the whole call; the integrators borrow them
-    k = np.empty((7, N_DERIV))
-    vectors = np.empty((3, N_STATE))
-    coef = np.empty((N_DENSE, N_STATE))
+    # the integrators work on borrowed views; the arrays are held to the end (keep_alive)
+    owned = (np.empty((8, N_DERIV)), np.empty((3, N_STATE)), np.empty((N_DENSE, N_STATE)))
+    k = borrow(owned[0])
     peaks[PEAK_G] = 0.0
     peaks[PEAK_HEAT_FLUX] = 0.0
     if settings.step <= 0.0:
@@ -124,19 +124,20 @@ def propagate_peaks(
             borrow(p),
             borrow(tab),
             settings,
-            borrow(k),
-            borrow(vectors),
-            borrow(coef),
+            k,
+            borrow(owned[1]),
+            borrow(owned[2]),
             peaks,
         )
     else:
-        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, borrow(k), peaks)
+        t_end, reason = _fixed(t, borrow(y), borrow(p), borrow(tab), settings, k, peaks)
+    keep_alive(owned)
     return t_end, y, reason
 
 
 @njit_inline
 def _keep_peaks(k_row, peaks):
-    g = k_row[N_STATE + A.g_load]
+    g = k_row[N_STATE + A.sensed] / G0
     q = k_row[N_STATE + A.heat_flux]
     if g > peaks[PEAK_G]:
         peaks[PEAK_G] = g
@@ -144,7 +145,7 @@ def _keep_peaks(k_row, peaks):
         peaks[PEAK_HEAT_FLUX] = q
 
 
-@njit
+@njit_inline
 def _fixed(t, y, p, tab, settings, k, peaks):
     """:func:`propagate` with fixed RK4 steps (``y`` advanced in place; ``k`` work rows);
     the stop altitude located by a secant iteration on the last step's fraction."""
@@ -202,7 +203,7 @@ def _copy(source, target):
         target[i] = source[i]
 
 
-@njit
+@njit_inline
 def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
     """:func:`propagate` with Dormand-Prince 5(4) steps (``y`` advanced in place; ``k``,
     ``vectors`` and ``coef`` work arrays); the stop altitude located on the last step's
@@ -245,6 +246,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
                 p,
                 tab,
                 tmp,
+                k[7],
             )
             dopri.dense_eval(coef, theta, y)
             return t + theta * h, STOP_ALTITUDE

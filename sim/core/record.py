@@ -3,12 +3,12 @@ maxima and the final summary, and the stored steps of a trajectory (compiled).""
 
 import math
 
-from sim.core.dynamics import flight_state
 from sim.core.layout import EV, GS, N_DENSE, N_PARAMS, N_STATE, SM, R, S
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
+from sim.models.earth import geodetic_height
 
 
-@njit_inline
+@njit
 def log(events, summary, t, alt, kind, phase, trigger):
     """Append an entry to the event log (while there is room)."""
     n = int(summary[SM.n_events])
@@ -21,7 +21,7 @@ def log(events, summary, t, alt, kind, phase, trigger):
         summary[SM.n_events] = n + 1
 
 
-@njit_inline
+@njit
 def take(best, values, t, alt, out):
     """Running maxima (rows: load, heat flux, dynamic pressure, eyeballs-out load)."""
     for i in range(3):
@@ -32,7 +32,7 @@ def take(best, values, t, alt, out):
             best[row, 2] = alt
 
 
-@njit_inline
+@njit
 def store_row(rows, n, t, segment, t0, h, y, coef):
     """Write stored row n (layout :data:`sim.core.layout.STORED`)."""
     row = rows[n]
@@ -47,7 +47,7 @@ def store_row(rows, n, t, segment, t0, h, y, coef):
             row[R.coef_0_x + k * N_STATE + i] = coef[k, i]
 
 
-@njit_inline
+@njit
 def store_segment(segments, n, p, phase):
     """Write stored segment n: its physics row and its phase."""
     for i in range(N_PARAMS):
@@ -61,8 +61,6 @@ def finish(
     status,
     t,
     y,
-    p,
-    tab,
     best,
     above_time,
     steps,
@@ -72,7 +70,7 @@ def finish(
     gstate,
 ):
     """Write the final summary of a flight."""
-    fs = flight_state(t, y, p, tab)
+    sin_lat, cos_lat, alt = geodetic_height(y[S.x], y[S.y], y[S.z])
     summary[SM.status] = status
     summary[SM.t_end] = t
     summary[SM.peak_g] = best[0, 0]
@@ -83,10 +81,10 @@ def finish(
     summary[SM.peak_heat_flux] = best[1, 0]
     summary[SM.peak_dynamic_pressure] = best[2, 0]
     summary[SM.heat_load] = y[S.heat_load]
-    summary[SM.final_speed] = fs.speed
-    summary[SM.final_lat] = math.atan2(fs.sin_lat, fs.cos_lat)
+    summary[SM.final_speed] = math.sqrt(y[S.vx] * y[S.vx] + y[S.vy] * y[S.vy] + y[S.vz] * y[S.vz])
+    summary[SM.final_lat] = math.atan2(sin_lat, cos_lat)
     summary[SM.final_lon] = math.atan2(y[S.y], y[S.x])
-    summary[SM.final_altitude] = fs.alt
+    summary[SM.final_altitude] = alt
     summary[SM.final_mass] = y[S.mass]
     summary[SM.steps] = steps
     summary[SM.rejected] = rejected

@@ -64,7 +64,7 @@ def _lu(a, piv):
     return True
 
 
-@njit_inline
+@njit
 def _solve(lu, piv, b):
     """Solve in place with the factors of :func:`_lu`."""
     n = lu.shape[0]

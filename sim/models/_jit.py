@@ -26,7 +26,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
-from numba.core import cgutils
+from numba.core import cgutils, types
+from numba.core.registry import CPUDispatcher
 from numba.extending import intrinsic
 
 F = TypeVar("F", bound=Callable)
@@ -99,23 +100,42 @@ else:
         stacklevel=2,
     )
 
-_compile = numba.njit(cache=CACHE_DIR is not None)
+
+class _Dispatcher(CPUDispatcher):
+    """numba's dispatcher, but a call from compiled code with a constant argument (or a
+    variable typed from a constant while its type is still being inferred) compiles the
+    function for the constant's plain type, not once more for its value: numba would
+    otherwise compile ``log(..., -1)`` apart from ``log(..., j)`` (and ``finish`` twice
+    for a counter that starts at 0)."""
+
+    def get_call_template(self, args, kws):
+        """The call template for the plain types of the arguments."""
+        args = tuple(types.unliteral(a) for a in args)
+        kws = {k: types.unliteral(v) for k, v in kws.items()}
+        return super().get_call_template(args, kws)
+
+
+def _compile(function: F, **options: Any) -> F:
+    if getattr(numba.config, "DISABLE_JIT", False):
+        return function
+    targetoptions = {"nopython": True, "boundscheck": None, **options}
+    dispatcher = _Dispatcher(py_func=function, locals={}, targetoptions=targetoptions)
+    if CACHE_DIR is not None:
+        dispatcher.enable_caching()
+    return cast(F, dispatcher)
 
 
 def njit(function: F) -> F:
     """Compile a physics function in nopython mode, cached on disk (see the module
     docstring) so that a later process loads the machine code instead of compiling it."""
-    return cast(F, _compile(function))
-
-
-_compile_inline = numba.njit(cache=CACHE_DIR is not None, inline="always")
+    return _compile(function)
 
 
 def njit_inline(function: F) -> F:
     """:func:`njit` for a small physics function that compiled callers inline (no call
-    overhead on the hot path: the right-hand side costs 120 instead of 210 ns); from
-    Python it is an ordinary compiled function."""
-    return cast(F, _compile_inline(function))
+    on the hot path); from Python it is an ordinary compiled function. Every caller
+    compiles its own copy, so a function with many callers is better called."""
+    return _compile(function, inline="always")
 
 
 def _borrow_python(array: Any) -> Any:
@@ -149,6 +169,13 @@ borrow = cast(
     Callable[[Any], Any],
     _borrow_python if getattr(numba.config, "DISABLE_JIT", False) else _borrow_compiled,
 )
+
+
+@njit
+def keep_alive(arrays: Any) -> None:
+    """Hold ``arrays`` (a tuple) to here: compiled code releases an array after its last
+    use, so the arrays that borrowed views were taken from (:data:`borrow`) are named
+    once more after the last use of the views."""
 
 
 def parallel_njit(function: F) -> F:

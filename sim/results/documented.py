@@ -158,7 +158,7 @@ def _figure(item, file, where) -> DocumentedFigure:
     elif kind == "utc":
         texts = [v if isinstance(v, str) else None for v in value]
         try:
-            [_parse_utc(t) for t in texts]  # type: ignore[arg-type]
+            [_parse_utc(t) for t in texts]
         except (TypeError, ValueError):
             raise DocumentedError(
                 file, f"{where}.value", 'ISO 8601 UTC strings such as "2008-04-19T08:29:00Z"'

@@ -31,6 +31,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -55,7 +56,7 @@ class Parameter:
     scenarios: tuple | None = None
     when: tuple | None = None  #: (key, value)
     tied: tuple = ()  #: ((key, offset), ...)
-    _frozen: object = field(default=None, repr=False, compare=False)
+    _frozen: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         a = self.args
