@@ -7,10 +7,11 @@
     reentry plot PATH... --figure FILE.png [--set KEY=VALUE ...]
 
 Exit status: 0 when every scenario was simulated (whatever its flight status: a capsule
-that skips out or stops early is a result, reported with its status); 2 for any user error
-(missing or unreadable file, invalid TOML, a scenario error, a bad ``--set``, an output
-folder that cannot be written), reported on one line as
-``reentry: error: <file>: <key>: <expected>``.
+that skips out, stops early or hits the ground too fast is a result, reported with its
+status); 2 for any user error (missing or unreadable file, invalid TOML, a scenario error,
+a bad ``--set``, an output folder or stream that cannot be written), reported on one line
+as ``reentry: error: <file>: <key>: <expected>``; 130 after Ctrl-C (one line,
+``reentry: interrupted``).
 
 This module only parses arguments and prints: the work is done by public functions of
 the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`). Nothing here imports
@@ -21,18 +22,21 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from sim import __version__
+from sim.cli.warn import one_line
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
 from sim.config.tree import REMOVE, parse_override
-from sim.io.outputs import OutputError, prepare_folder, write_comparison
+from sim.io.outputs import OutputError, open_folder
 from sim.io.text import format_comparison
 from sim.studies.compare import check_names, compare
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 class UserError(Exception):
@@ -127,12 +131,17 @@ def _parser():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``reentry`` and ``python -m sim``; returns the exit status."""
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line
+        return _main(argv)
+
+
+def _main(argv):
     parser = _parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USER_ERROR
+            raise UserError("a command: run, compare or plot (see 'reentry --help')")
         overrides = _overrides(args)
         if args.command == "run":
             paths = [Path(args.scenario)]
@@ -151,12 +160,28 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"reentry: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("reentry: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader stopped early (e.g. `| head`): not an error of the run. Point stdout
         # at devnull so that the interpreter's final flush does not raise again.
+        _quiet_stdout()
+        return 0
+    except OSError as exc:  # stdout cannot be written (a full disk, /dev/full)
+        _quiet_stdout()
+        print(
+            f"reentry: error: standard output: a writable stream ({exc.strerror})", file=sys.stderr
+        )
+        return EXIT_USER_ERROR
+
+
+def _quiet_stdout():
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+    except (OSError, ValueError):  # no real stdout (captured)
+        pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,6 +193,8 @@ def _overrides(args):
     for key in args.removals:
         if not key.strip():
             raise UserError("--unset: a dotted key such as targeting")
+        if key.strip() in out:
+            raise UserError(f"--unset {key.strip()}: a key not also given to --set")
         out[key.strip()] = REMOVE
     return out
 
@@ -192,15 +219,21 @@ def _expand(paths):
 
 
 def _report(scenarios, *, with_baseline, as_json, out):
-    out_dir = prepare_folder(out) if out else None
-    comparison = compare(scenarios, with_baseline=with_baseline)
-    document = comparison.document()
-    if out_dir is not None:
-        write_comparison(out_dir, document, comparison.runs)
+    folder = open_folder(out) if out is not None else None  # before flying: writable?
+    try:
+        comparison = compare(scenarios, with_baseline=with_baseline)
+        document = comparison.document()
+        if folder is not None:
+            folder.write_comparison(document, comparison.runs)
+            folder.commit()
+    finally:
+        if folder is not None:
+            folder.discard()
     if as_json:
         print(json.dumps(document, allow_nan=False))
     else:
         print(format_comparison(document))
+    sys.stdout.flush()  # a stdout that cannot be written fails here, not at exit
     return EXIT_OK
 
 
@@ -209,6 +242,9 @@ def _plot(scenarios, figure):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    _check_figure(figure, FigureCanvasBase.get_supported_filetypes())
 
     from sim.plotting.figures import plot_altitude_speed, plot_g_load, plot_ground_tracks
     from sim.results.documented import documented_points
@@ -228,7 +264,20 @@ def _plot(scenarios, figure):
     finally:
         plt.close(fig)
     print(f"wrote {figure}")
+    sys.stdout.flush()
     return EXIT_OK
+
+
+def _check_figure(figure, formats):
+    """Refuse an image name matplotlib would silently change (before flying)."""
+    path = Path(figure)
+    suffix = path.suffix.lower().lstrip(".")
+    if not figure or path.is_dir():
+        what = "an empty name" if not figure else "a folder"
+        raise UserError(f"--figure {figure!r}: an image file name such as tracks.png, not {what}")
+    if suffix not in formats:
+        known = ", ".join(f".{k}" for k in sorted(formats))
+        raise UserError(f"--figure {figure}: a file name whose suffix names the format ({known})")
 
 
 __all__ = ["main"]
