@@ -265,7 +265,29 @@ def gen_special(tmp, spec, text):
         raise CorpusError(f"unknown special {what!r}")
 
 
+def gen_cd_table(tmp, spec, text):
+    """The scenario with a drag table of many points in place of its drag coefficient."""
+    n = int(spec["points"])
+    src = text if text is not None else _small_text()
+    step = 40.0 / (n - 1)
+    mach = ", ".join(repr(round(i * step, 9)) for i in range(n))
+    cd = ", ".join(repr(round(1.2 + 0.1 * (i % 7) / 7, 9)) for i in range(n))
+    table = f"cd_table = {{ mach = [{mach}], cd = [{cd}] }}"
+    if "drag_coefficient = 1.3" not in src:
+        raise CorpusError("the base has no 'drag_coefficient = 1.3' to replace")
+    _target(tmp, spec).write_text(src.replace("drag_coefficient = 1.3", table, 1))
+
+
+def gen_items(tmp, spec, text):
+    """A scenario with one list of many items (the reader's work grows with them)."""
+    n = int(spec["items"])
+    src = text if text is not None else _small_text()
+    _target(tmp, spec).write_text("padding = [" + "1," * n + "1]\n" + src)
+
+
 GENERATORS = {
+    "cd_table": gen_cd_table,
+    "items": gen_items,
     "bytes": gen_bytes,
     "random_bytes": gen_random_bytes,
     "deep": gen_deep,
