@@ -26,6 +26,7 @@ import warnings
 from pathlib import Path
 
 from sim import __version__
+from sim.cli.signals import Interrupts
 from sim.cli.warn import one_line
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
@@ -131,9 +132,13 @@ def _parser():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``reentry`` and ``python -m sim``; returns the exit status."""
-    with warnings.catch_warnings():
-        warnings.showwarning = one_line
-        return _main(argv)
+    try:
+        with warnings.catch_warnings(), Interrupts():
+            warnings.showwarning = one_line
+            return _main(argv)
+    except KeyboardInterrupt:
+        print("reentry: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _main(argv):
@@ -160,9 +165,6 @@ def _main(argv):
     except ScenarioError as exc:
         print(f"reentry: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("reentry: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader stopped early (e.g. `| head`): not an error of the run. Point stdout
         # at devnull so that the interpreter's final flush does not raise again.
