@@ -119,23 +119,35 @@ def add_parser(sub, common) -> None:
 
 
 def run(args, overrides) -> int:
-    """Run ``reentry calibrate``."""
-    from sim.io.outputs import prepare_folder
+    """Run ``reentry calibrate`` (its --out folder written through a staging folder and
+    committed at the end, :mod:`sim.io.outputs`)."""
+    from sim.io.outputs import OutputError, open_folder
     from sim.studies.calibration import calibrate, format_calibration, write_outputs
 
-    out_dir = prepare_folder(args.out) if args.out else None
-    result = calibrate(
-        args.file,
-        overrides=overrides,
-        steps=args.samples,
-        seed=args.seed,
-        progress=lambda text: print(text, file=sys.stderr),
-    )
-    if out_dir is not None:
-        written = write_outputs(result, out_dir)
-        print(f"wrote {', '.join(str(p.name) for p in written)} to {out_dir}", file=sys.stderr)
+    folder = open_folder(args.out) if args.out is not None else None  # before the work
+    try:
+        result = calibrate(
+            args.file,
+            overrides=overrides,
+            steps=args.samples,
+            seed=args.seed,
+            progress=lambda text: print(text, file=sys.stderr),
+        )
+        if folder is not None:
+            try:
+                written = write_outputs(result, folder.staging, final=folder.path)
+            except OSError as exc:
+                raise OutputError(f"{folder.path}: a writable folder ({exc.strerror})") from None
+            folder.add_written(written)
+            folder.commit()
+            names = ", ".join(str(p.name) for p in written)
+            print(f"wrote {names} to {folder.path}", file=sys.stderr)
+    finally:
+        if folder is not None:
+            folder.discard()
     if args.json:
         print(json.dumps(result.document(), allow_nan=False))
     else:
         print(format_calibration(result.document()))
+    sys.stdout.flush()
     return 0

@@ -6,13 +6,16 @@
     reentry compare PATH... [--out DIR [--plots] [--format F]] [--json] [--set KEY=VALUE ...]
     reentry plot PATH... (--figure FILE.png | --out DIR) [--format png|svg|pdf]
     reentry sweep FILE [--samples N] [--seed S] [--executor ...] [--out DIR] [--resume] [--json]
+    reentry calibrate FILE [--samples N] [--seed S] [--out DIR] [--json]
     reentry bench [FOLDER] [--json]
 
 Exit status: 0 when every scenario was simulated (whatever its flight status: a capsule
-that skips out or stops early is a result, reported with its status); 2 for any user error
-(missing or unreadable file, invalid TOML, a scenario error, a bad ``--set``, an output
-folder that cannot be written), reported on one line as
-``reentry: error: <file>: <key>: <expected>``.
+that skips out, stops early or hits the ground too fast is a result, reported with its
+status); 2 for any user error (missing or unreadable file, invalid TOML, a scenario error,
+a bad ``--set``, an output folder or stream that cannot be written), reported on one line
+as ``reentry: error: <file>: <key>: <expected>``; 130 after Ctrl-C (one line,
+``reentry: interrupted``), whatever the command. Every folder a command writes goes
+through a staging folder and a journaled commit (:mod:`sim.io.outputs`).
 
 This module only parses arguments and prints: the work is done by public functions of
 the package (:func:`sim.studies.compare.compare`, :mod:`sim.io`,
@@ -24,20 +27,24 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from sim import __version__
 from sim.cli import bench, calibrate, sweep
 from sim.cli.notice import compiling_notice
+from sim.cli.signals import Interrupts
+from sim.cli.warn import one_line
 from sim.config.build import load_scenario
 from sim.config.errors import ScenarioError
 from sim.config.tree import REMOVE, parse_override
-from sim.io.outputs import OutputError, prepare_folder, write_comparison
+from sim.io.outputs import OutputError, open_folder
 from sim.io.text import format_comparison
 from sim.studies.compare import check_names, compare
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 class UserError(Exception):
@@ -157,12 +164,31 @@ def _format_option(sp):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``reentry`` and ``python -m sim``; returns the exit status."""
+    ctrl_c = Interrupts()
+    try:
+        with warnings.catch_warnings(), ctrl_c:
+            warnings.showwarning = one_line
+            return _main(argv)
+    except KeyboardInterrupt:
+        print("reentry: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        # A Ctrl-C raised inside the compiler (after Interrupts.MAX_WAIT of waiting for a
+        # frame outside it) can break it with another exception: still the interrupt.
+        if ctrl_c.first is None:
+            raise
+        print("reentry: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv):
     parser = _parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USER_ERROR
+            raise UserError(
+                "a command: run, compare, plot, sweep, calibrate or bench (see 'reentry --help')"
+            )
         with compiling_notice():
             return _dispatch(args)
     except (UserError, OutputError) as exc:
@@ -174,9 +200,22 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader stopped early (e.g. `| head`): not an error of the run. Point stdout
         # at devnull so that the interpreter's final flush does not raise again.
+        _quiet_stdout()
+        return 0
+    except OSError as exc:  # stdout cannot be written (a full disk, /dev/full)
+        _quiet_stdout()
+        print(
+            f"reentry: error: standard output: a writable stream ({exc.strerror})", file=sys.stderr
+        )
+        return EXIT_USER_ERROR
+
+
+def _quiet_stdout():
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+    except (OSError, ValueError):  # no real stdout (captured)
+        pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,6 +227,8 @@ def _dispatch(args):
         return sweep.run(args, overrides)
     if args.command == "calibrate":
         return calibrate.run(args, overrides)
+    if args.command == "plot" and args.figure is not None:
+        _check_figure(args.figure)  # before flying
     if args.command == "plot" and any(_is_result_folder(p) for p in args.paths):
         return _plot_folder(args, overrides)
     if args.command == "run":
@@ -198,7 +239,7 @@ def _dispatch(args):
     check_names(scenarios)
     if args.command == "plot":
         return _plot(scenarios, args)
-    if getattr(args, "plots", False) and not args.out:
+    if getattr(args, "plots", False) and args.out is None:
         raise UserError("--plots: needs --out DIR (the folder the figures go to)")
     return _report(
         scenarios,
@@ -218,6 +259,8 @@ def _overrides(args):
     for key in args.removals:
         if not key.strip():
             raise UserError("--unset: a dotted key such as targeting")
+        if key.strip() in out:
+            raise UserError(f"--unset {key.strip()}: a key not also given to --set")
         out[key.strip()] = REMOVE
     return out
 
@@ -242,20 +285,31 @@ def _expand(paths):
 
 
 def _report(scenarios, *, with_baseline, as_json, out, plots=None, extra=None):
-    out_dir = prepare_folder(out) if out else None
-    comparison = compare(scenarios, with_baseline=with_baseline)
-    document = comparison.document()
-    if extra is not None:
-        document = extra(document)
-    if out_dir is not None:
-        write_comparison(out_dir, document, comparison.runs)
-    if out_dir is not None and plots:
-        written = _write_plots(out_dir, comparison, plots)
-        print(f"wrote {len(written)} figure and map files to {out_dir}", file=sys.stderr)
+    folder = open_folder(out) if out is not None else None  # before flying: writable?
+    try:
+        comparison = compare(scenarios, with_baseline=with_baseline)
+        document = comparison.document()
+        if extra is not None:
+            document = extra(document)
+        if folder is not None:
+            folder.write_comparison(document, comparison.runs)
+            if plots:
+                written = _write_plots(folder.staging, comparison, plots)
+                folder.add_written(written)
+            folder.commit()
+            if plots:
+                print(
+                    f"wrote {len(written)} figure and map files to {folder.path}",
+                    file=sys.stderr,
+                )
+    finally:
+        if folder is not None:
+            folder.discard()
     if as_json:
         print(json.dumps(document, allow_nan=False))
     else:
         print(format_comparison(document))
+    sys.stdout.flush()  # a stdout that cannot be written fails here, not at exit
     return EXIT_OK
 
 
@@ -285,21 +339,31 @@ def _plot_folder(args, overrides):
         raise UserError("plot: one output folder (with summary.json), or scenario files")
     if overrides:
         raise UserError("--set/--unset: change scenarios, not a folder of results")
-    return _draw(read_result_folder(args.paths[0]), args)
+    return _draw(lambda: read_result_folder(args.paths[0]), args)
 
 
 def _plot(scenarios, args):
     from sim.plotting.report import results_of
 
-    return _draw(results_of(compare(scenarios, with_baseline=False)), args)
+    return _draw(lambda: results_of(compare(scenarios, with_baseline=False)), args)
 
 
-def _draw(results, args):
-    if args.out:
-        out_dir = prepare_folder(args.out)
-        written = _write_plots(out_dir, results, args.fmt)
-        print(f"wrote {len(written)} files to {out_dir}")
+def _draw(results_of, args):
+    """Draw the results ``results_of()`` gives into --out or --figure (the folder opened,
+    or the image name checked, before the results are flown or read)."""
+    if args.out is not None:
+        # figures beside what the folder holds (a comparison's files stay)
+        folder = open_folder(args.out)
+        try:
+            written = _write_plots(folder.staging, results_of(), args.fmt)
+            folder.add_written(written)
+            folder.commit(replace=False)
+        finally:
+            folder.discard()
+        print(f"wrote {len(written)} files to {folder.path}")
+        sys.stdout.flush()
         return EXIT_OK
+    results = results_of()
     _agg()
     from sim.plotting.report import overview_figure
 
@@ -313,7 +377,24 @@ def _draw(results, args):
 
         plt.close(fig)
     print(f"wrote {args.figure}")
+    sys.stdout.flush()
     return EXIT_OK
+
+
+def _check_figure(figure):
+    """Refuse an image name matplotlib would silently change (before flying)."""
+    _agg()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    path = Path(figure)
+    suffix = path.suffix.lower().lstrip(".")
+    if not figure or path.is_dir():
+        what = "an empty name" if not figure else "a folder"
+        raise UserError(f"--figure {figure!r}: an image file name such as tracks.png, not {what}")
+    if suffix not in formats:
+        known = ", ".join(f".{k}" for k in sorted(formats))
+        raise UserError(f"--figure {figure}: a file name whose suffix names the format ({known})")
 
 
 __all__ = ["main"]

@@ -124,6 +124,8 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
             raise ScenarioError(
                 f"--{name.replace('_', '-')}", None, f"a positive integer, not {value}"
             )
+    if args.out is not None and not args.out:
+        raise ScenarioError("--out", None, "a folder name, not an empty string")
     if args.resume and not args.out:
         raise ScenarioError("--resume", None, "--out DIR (the folder of the checkpoints)")
     if args.plots and not args.out:
@@ -179,12 +181,21 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
     )
     record = study_record(campaign, result, table_path=table_path)
     if args.plots:
-        figures = write_figures(campaign, result, record, args.out, args.fmt)
+        from sim.io.outputs import open_folder
+
+        folder = open_folder(str(args.out))  # the figures committed beside the table
+        try:
+            figures = write_figures(campaign, result, record, folder.staging, args.fmt)
+            folder.add_written(figures)
+            folder.commit(replace=False)
+        finally:
+            folder.discard()
         print(f"wrote {len(figures)} figures into {args.out}", file=sys.stderr)
     if args.json:
         print(json.dumps(record, allow_nan=False))
     else:
         print(format_study(record))
+    sys.stdout.flush()
     return 0
 
 

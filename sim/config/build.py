@@ -13,33 +13,95 @@ what was expected; there is no silent default for a required value.
 import dataclasses
 import math
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
+from sim.config import limits
+from sim.config.checks import check_flight, mach_tables
 from sim.config.errors import ScenarioError
+from sim.config.files import file_problem
 from sim.config.phases import build_phase, planning_atmosphere
 from sim.config.scenario import Scenario, SimulationSettings
 from sim.config.schema import Table
 from sim.config.study import read_study
 from sim.config.tables import read_atmosphere_table
-from sim.config.tree import ResolvedConfig, describe, resolve_config
+from sim.config.tree import ResolvedConfig, close_match, describe, dotted, resolve_config
+from sim.config.vehicles import NAME_RE, build_vehicles
 from sim.flight.control import GuidedBank
 from sim.flight.initial import BurnSpec, OrbitSpec, entry_state
 from sim.flight.simulate import ENGINES
 from sim.flight.targeting import DeorbitProblem
-from sim.models.atmosphere import (
-    ExponentialAtmosphere,
-    StandardAtmosphere1976,
-)
+from sim.models.atmosphere import ExponentialAtmosphere, StandardAtmosphere1976
 from sim.models.earth import EarthModel, GeoPoint
-from sim.models.vehicle import Parachute, Vehicle
 from sim.results.documented import DOCUMENTED, DocumentedError, load_flight
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+#: The keys of the top level of a scenario file.
+TOP_KEYS = (
+    "name",
+    "description",
+    "reference",
+    "epoch_utc",
+    "simulation",
+    "earth",
+    "atmosphere",
+    "target",
+    "documented",
+    "vehicles",
+    "phases",
+    "initial",
+    "deorbit",
+    "targeting",
+    "uncertainty",
+    "study",
+    "dispersions",
+    "sweep",
+)
+SIMULATION_KEYS = (
+    "rtol",
+    "max_time_s",
+    "ground_altitude_m",
+    "ceiling_altitude_km",
+    "method",
+    "engine",
+    "max_landing_speed_m_s",
+    "max_steps",
+    "max_wall_time_s",
+)
+ATMOSPHERE_KEYS = (
+    "model",
+    "density_scale",
+    "surface_density_kg_m3",
+    "scale_height_km",
+    "file",
+    "extrapolate",
+)
+INITIAL_KEYS = (
+    "type",
+    "latitude_deg",
+    "longitude_deg",
+    "altitude_km",
+    "speed_m_s",
+    "flight_path_angle_deg",
+    "heading_deg",
+    "frame",
+    "perigee_altitude_km",
+    "apogee_altitude_km",
+    "inclination_deg",
+    "raan_deg",
+    "argument_of_latitude_deg",
+    "argument_of_perigee_deg",
+)
+DEORBIT_KEYS = (
+    "kind",
+    "delta_v_m_s",
+    "pitch_deg",
+    "yaw_deg",
+    "time_offset_s",
+    "thrust_n",
+    "specific_impulse_s",
+)
+TARGETING_KEYS = ("pass", "reference_bank_deg", "entry_vehicle", "tolerance_m")
 
 
 @dataclass(frozen=True)
@@ -96,6 +158,7 @@ class _Builder:
         self.config = config
         self.origin = origin
         self.roll_rates: dict = {}  # vehicle -> its rolling (ballistic) rate [deg s^-1]
+        self.tables: list = []  # (TabulatedAtmosphere, key tuple of its table)
 
     def error(self, keys, expected):
         keys = tuple(keys)
@@ -104,7 +167,7 @@ class _Builder:
             if keys[:n] in self.origin:
                 file = self.origin[keys[:n]]
                 break
-        dotted = ".".join(str(k) for k in keys) or None
+        key = dotted(keys) or None
         if not file.endswith("(override)"):
             # a value missing or left inconsistent by an override: name the override too
             applied = getattr(self.origin, "overrides", ())
@@ -112,17 +175,52 @@ class _Builder:
             near = [d for k, d in applied if k[:-1] == keys[:-1]]  # a key beside it
             if own or near:
                 file = f"{file} (after the override {(own or near)[-1]})"
-        return ScenarioError(file, dotted, expected)
+        for made in getattr(self.origin, "created", ()):
+            # a table the override made (vehicles.capsul): most likely a misspelling
+            if keys[: len(made)] == made and len(made) < len(keys):
+                siblings = self._table_at(made[:-1])
+                hint = close_match(made[-1], [k for k in siblings if k != made[-1]])
+                if hint:
+                    expected += (
+                        f" ({dotted(made)} is a new table, made by the override: did you "
+                        f"mean {hint!r}?)"
+                    )
+                break
+        return ScenarioError(file, key, expected)
+
+    def file_of(self, keys):
+        """The file the value at ``keys`` (or the nearest table above it) came from."""
+        for n in range(len(keys), -1, -1):
+            if tuple(keys[:n]) in self.origin:
+                return self.origin[tuple(keys[:n])]
+        return str(self.path)
+
+    def table_at(self, keys):
+        """The table of the configuration at ``keys`` ({} if there is none)."""
+        return self._table_at(keys)
+
+    def _table_at(self, keys):
+        node = self.config
+        for k in keys:
+            node = node.get(k, {}) if isinstance(node, dict) else {}
+        return node if isinstance(node, dict) else {}
 
     # -- the whole file ---------------------------------------------------------------------
     def build(self):
         top = Table(self, self.config, ())
+        top.only(TOP_KEYS)
         name = top.string("name", required=False, default=self.path.stem)
-        if not _NAME_RE.match(name):
+        if not NAME_RE.match(name):
             raise top.error(
                 "name",
                 "a name of letters, digits, '_', '-' and '.' (it names "
-                f"output files), not {name!r}",
+                f"output files), not {dotted((name,))!r}",
+            )
+        if len(name) > limits.NAME_LENGTH:
+            raise top.error(
+                "name",
+                f"a name of at most {limits.NAME_LENGTH} characters (it names output files, "
+                f"of at most 255 bytes), not {len(name)} characters long",
             )
         description = top.string("description", required=False, default="")
         reference = top.boolean("reference", default=False)
@@ -132,7 +230,7 @@ class _Builder:
         atmosphere = self._atmosphere(top.table("atmosphere", what="an [atmosphere] table"))
         target = self._target(top.table("target", required=False))
         documented = self._documented(top.table("documented", required=False))
-        vehicles = self._vehicles(top.table("vehicles", what="a [vehicles] table"))
+        vehicles = build_vehicles(self, top.table("vehicles", what="a [vehicles] table"))
         phase_items = top.list("phases", what="a list of [[phases]] tables")
         if not phase_items:
             raise top.error("phases", "at least one [[phases]] table")
@@ -149,6 +247,7 @@ class _Builder:
                 )
 
         initial_t = top.table("initial", what="an [initial] table")
+        initial_t.only(INITIAL_KEYS)
         kind = initial_t.string("type", choices=("entry", "orbit"))
         initial = orbit = burn = targeting = deorbit = None
         deorbit_t = top.table("deorbit", required=False)
@@ -182,6 +281,7 @@ class _Builder:
         study = read_study(top)
         uncertainty = self._uncertainty(top.table("uncertainty", required=False))
         top.done()
+        check_flight(self, initial_t, orbit, burn, phases, simulation, epoch)
         return Scenario(
             name=name,
             path=self.path,
@@ -203,6 +303,7 @@ class _Builder:
             documented=documented,
             study=study,
             uncertainty_file=uncertainty,
+            mach_tables=mach_tables(self, phases, burn),
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -228,10 +329,13 @@ class _Builder:
     def _simulation(self, t):
         if t is None:
             return SimulationSettings()
+        t.only(SIMULATION_KEYS)
         d = SimulationSettings()
         ceiling = t.number("ceiling_altitude_km", "km", required=False, gt=0.0)
         s = SimulationSettings(
-            rtol=t.number("rtol", required=False, default=d.rtol, gt=0.0, lt=1.0),
+            rtol=t.number(
+                "rtol", required=False, default=d.rtol, gt=0.0, lt=1.0, plausible=limits.RTOL
+            ),
             max_time=t.number("max_time_s", "s", required=False, default=d.max_time, gt=0.0),
             ground_altitude=t.number(
                 "ground_altitude_m", "m", required=False, default=d.ground_altitude, gt=-1e4, lt=1e4
@@ -250,6 +354,28 @@ class _Builder:
                 default="solve_ivp" if t.has("method") else d.engine,
                 choices=ENGINES,
             ),
+            max_landing_speed=t.number(
+                "max_landing_speed_m_s",
+                "m s^-1",
+                required=False,
+                default=d.max_landing_speed,
+                gt=0.0,
+            ),
+            max_steps=t.integer(
+                "max_steps",
+                default=d.max_steps,
+                ge=1,
+                le=limits.MAX_STEPS,
+                why="every step is kept: this bounds the memory of a run to about 1 GB",
+            ),
+            max_wall_time=t.number(
+                "max_wall_time_s",
+                "s",
+                required=False,
+                default=d.max_wall_time,
+                gt=0.0,
+                le=limits.MAX_WALL_TIME_LIMIT,
+            ),
         )
         t.done()
         return s
@@ -257,6 +383,7 @@ class _Builder:
     def _earth(self, t):
         if t is None:
             return EarthModel()
+        t.only(("j2", "rotation"))
         j2 = t.boolean("j2", default=True)
         rotation = t.boolean("rotation", default=True)
         t.done()
@@ -266,6 +393,7 @@ class _Builder:
         )
 
     def _atmosphere(self, t):
+        t.only(ATMOSPHERE_KEYS)
         model = t.string("model", choices=("ussa76", "exponential", "table"))
         scale = t.number("density_scale", required=False, default=1.0, ge=0.0)
         if model == "ussa76":
@@ -278,15 +406,19 @@ class _Builder:
             )
         else:
             file = t.string("file", what="a CSV file name, relative to the file that names it")
-            if not os.path.isfile(file):
-                raise t.error("file", f"an existing CSV file ({file} not found)")
-            atm = read_atmosphere_table(file, scale)
+            problem = file_problem(file)
+            if problem is not None:
+                raise t.error("file", f"an existing CSV file ({file} {problem})")
+            extrapolate = t.boolean("extrapolate", default=False)
+            atm = read_atmosphere_table(file, scale, extrapolate=extrapolate)
+            self.tables.append((atm, t.path))
         t.done()
         return atm
 
     def _target(self, t):
         if t is None:
             return None
+        t.only(("latitude_deg", "longitude_deg"))
         lat = t.number("latitude_deg", "deg", ge=-90.0, le=90.0)
         lon = t.number("longitude_deg", "deg", ge=-360.0, le=360.0)
         t.done()
@@ -295,25 +427,29 @@ class _Builder:
     def _uncertainty(self, t):
         if t is None:
             return None
+        t.only(("file",))
         file = t.string(
             "file", what="an uncertainty file (TOML), relative to the file that names it"
         )
-        if not os.path.isfile(file):
-            raise t.error("file", f"an existing uncertainty file ({file} not found)")
+        problem = file_problem(file)
+        if problem is not None:
+            raise t.error("file", f"an existing uncertainty file ({file} {problem})")
         t.done()
         return Path(file)
 
     def _documented(self, t):
         if t is None:
             return None
+        t.only(("file", "flight", "case"))
         file = t.string(
             "file",
             required=False,
             what="a documented-flight file (TOML), relative to the file that names it",
         )
         if file is not None:
-            if not os.path.isfile(file):
-                raise t.error("file", f"an existing documented-flight file ({file} not found)")
+            problem = file_problem(file)
+            if problem is not None:
+                raise t.error("file", f"an existing documented-flight file ({file} {problem})")
             try:
                 load_flight(file)
             except DocumentedError as exc:
@@ -322,88 +458,6 @@ class _Builder:
         case = t.string("case", choices=tuple(DOCUMENTED[flight]))
         t.done()
         return (flight, case)
-
-    # -- vehicles ---------------------------------------------------------------------------
-    def _vehicles(self, t):
-        if not t.data:
-            raise t.error(None, "at least one [vehicles.NAME] table")
-        for name in t.data:
-            t.used.add(name)
-            if not isinstance(t.data[name], dict):
-                raise t.error(name, f"a [vehicles.{name}] table, not {describe(t.data[name])}")
-            if not _NAME_RE.match(name):
-                raise t.error(name, "a vehicle name of letters, digits, '_', '-' and '.'")
-        resolved = {}
-        for name in t.data:
-            resolved[name] = self._vehicle_keys(t, name, ())
-        vehicles = {}
-        for name, (body, keys) in resolved.items():
-            vehicles[name] = self._vehicle(name, body, keys)
-        return vehicles
-
-    def _vehicle_keys(self, t, name, chain):
-        """(body name, key -> (value, dotted path)) of a vehicle with its base_vehicle chain."""
-        if name in chain:
-            raise t.error(
-                chain[0], "a base_vehicle chain without cycles, not " + " -> ".join((*chain, name))
-            )
-        data = t.data[name]
-        base = data.get("base_vehicle")
-        own = {k: (v, ("vehicles", name, k)) for k, v in data.items() if k != "base_vehicle"}
-        if base is None:
-            return name, own
-        if not isinstance(base, str) or base not in t.data:
-            raise self.error(
-                ("vehicles", name, "base_vehicle"),
-                f"the name of another vehicle ({', '.join(t.data)}), not {describe(base)}",
-            )
-        body, inherited = self._vehicle_keys(t, base, (*chain, name))
-        return body, {**inherited, **own}
-
-    def _vehicle(self, name, body, keys):
-        # A table of the merged keys, reporting errors at the key's own table.
-        class _VTable(Table):
-            def error(tself, key, expected):
-                where = keys[key][1] if key in keys else ("vehicles", name, key)
-                return self.error(where, expected)
-
-        data = {k: v for k, (v, _) in keys.items()}
-        v = _VTable(self, data, ("vehicles", name))
-        mass = v.number("mass_kg", "kg", gt=0.0)
-        area = v.number("reference_area_m2", "m^2", gt=0.0)
-        nose = v.number("nose_radius_m", "m", gt=0.0)
-        ld = v.number("lift_to_drag", required=False, default=0.0, ge=0.0, le=5.0)
-        roll = v.number("roll_rate_deg_s", "deg s^-1", required=False, ge=-360.0, le=360.0)
-        self.roll_rates[name] = roll
-        cd_mach = cd_values = np.zeros(0)
-        if v.has("cd_table"):
-            if v.has("drag_coefficient"):
-                raise v.error("cd_table", "either drag_coefficient or cd_table, not both")
-            ct = v.table("cd_table", what="a table { mach = [...], cd = [...] }")
-            ct.error = lambda key, expected: v.error(
-                "cd_table", f"{key}: {expected}" if key else expected
-            )
-            cd_mach = ct.number_list("mach", min_length=2, ge=0.0)
-            cd_values = ct.number_list("cd", min_length=2, gt=0.0)
-            ct.done()
-            if cd_mach.shape != cd_values.shape:
-                raise v.error(
-                    "cd_table",
-                    f"mach and cd of one length, not {cd_mach.size} and {cd_values.size}",
-                )
-            if np.any(np.diff(cd_mach) <= 0):
-                raise v.error("cd_table", "mach strictly increasing")
-            cd = float(cd_values[-1])  # the fastest entry: Vehicle.ballistic_coefficient only
-        else:
-            cd = v.number("drag_coefficient", "-", gt=0.0, le=10.0)
-        chute = None
-        if v.has("parachute_drag_area_m2") or v.has("parachute_fill_time_s"):
-            chute = Parachute(
-                v.number("parachute_drag_area_m2", "m^2", gt=0.0),
-                v.number("parachute_fill_time_s", "s", ge=0.0),
-            )
-        v.done()
-        return Vehicle(body, mass, area, nose, cd, ld, cd_mach, cd_values, parachute=chute)
 
     # -- phases -----------------------------------------------------------------------------
     def _entry(self, t, earth, epoch):
@@ -467,6 +521,7 @@ class _Builder:
         )
 
     def _burn(self, t):
+        t.only(DEORBIT_KEYS)
         kind = t.string("kind", choices=("impulsive", "finite"))
         dv = t.number("delta_v_m_s", "m s^-1", gt=0.0, lt=1e4)
         pitch = math.radians(
@@ -484,6 +539,7 @@ class _Builder:
         return BurnSpec(dv, kind, pitch, yaw, thrust, isp, offset)
 
     def _targeting_spec(self, t, vehicles):
+        t.only(TARGETING_KEYS)
         spec = _TargetingSpec(
             ascending=t.string("pass", choices=("ascending", "descending")) == "ascending",
             reference_bank=math.radians(t.number("reference_bank_deg", "deg", ge=0.0, le=180.0)),

@@ -21,7 +21,19 @@ class ScenarioError(ValueError):
         super().__init__(str(self))
 
     def __str__(self):
-        return ": ".join(str(p) for p in (self.file, self.key, self.expected) if p)
+        parts = (self.file, self.key, self.expected)
+        return ": ".join(_clip(str(p)) for p in parts if p)
 
     def __reduce__(self):
         return (type(self), (self.file, self.key, self.expected))
+
+
+#: Longest part of an error message [characters]: a hostile key or value is not echoed
+#: whole.
+MAX_PART = 600
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_PART:
+        return text
+    return f"{text[: MAX_PART - 100]}...({len(text):,} characters)"

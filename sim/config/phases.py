@@ -5,6 +5,7 @@ import dataclasses
 import math
 from typing import Any
 
+from sim.config import limits
 from sim.config.schema import Table
 from sim.config.tree import describe
 from sim.flight.control import ConstantBank, GuidedBank, RollingBank
@@ -27,7 +28,7 @@ _DIRECTIONS = {"falling": -1, "rising": 1, "either": 0}
 
 #: Guided-law keys: config key -> (GuidedBank field, factor to SI, unit, bounds)
 _GUIDED_KEYS = {
-    "period_s": ("period", 1.0, "s", {"gt": 0.0}),
+    "period_s": ("period", 1.0, "s", {"gt": 0.0, "plausible": limits.GUIDANCE_PERIOD}),
     "bank_rate_limit_deg_s": ("bank_rate_limit", math.pi / 180.0, "deg s^-1", {"gt": 0.0}),
     "min_bank_deg": ("min_bank", math.pi / 180.0, "deg", {"ge": 0.0, "le": 180.0}),
     "max_bank_deg": ("max_bank", math.pi / 180.0, "deg", {"ge": 0.0, "le": 180.0}),
@@ -39,11 +40,35 @@ _GUIDED_KEYS = {
     "tolerance_m": ("tolerance", 1.0, "m", {"gt": 0.0}),
     "density_filter_gain": ("density_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
     "lift_filter_gain": ("lift_filter_gain", 1.0, "-", {"ge": 0.0, "le": 1.0}),
-    "predictor_step_s": ("predictor_step", 1.0, "s", {"gt": 0.0}),
-    "predictor_rtol": ("predictor_rtol", 1.0, "-", {"gt": 0.0, "lt": 1e-2}),
+    "predictor_step_s": (
+        "predictor_step",
+        1.0,
+        "s",
+        {"gt": 0.0, "plausible": limits.PREDICTOR_STEP},
+    ),
+    "predictor_rtol": (
+        "predictor_rtol",
+        1.0,
+        "-",
+        {"gt": 0.0, "lt": 1e-2, "plausible": limits.PREDICTOR_RTOL},
+    ),
     "load_limit_g": ("load_limit", 1.0, "g0", {"ge": 0.0}),
     "heat_rate_limit_kw_m2": ("heat_rate_limit", 1e3, "kW m^-2", {"ge": 0.0}),
 }
+
+#: The keys of a ``[[phases]]`` table.
+PHASE_KEYS = ("name", "vehicle", "attitude", "until", "control")
+#: The keys of a control table, of any law.
+CONTROL_KEYS = (
+    "law",
+    "bank_deg",
+    "roll_rate_deg_s",
+    "initial_bank_deg",
+    "aim_altitude_km",
+    "model_vehicle",
+    "model_atmosphere",
+    *_GUIDED_KEYS,
+)
 
 
 def build_phase(
@@ -60,6 +85,7 @@ def build_phase(
     if not isinstance(item, dict):
         raise b.error(path, f"a [[phases]] table, not {describe(item)}")
     t = Table(b, item, path)
+    t.only(PHASE_KEYS)
     name = t.string("name")
     vname = t.string("vehicle", choices=tuple(vehicles))
     attitude = t.string(
@@ -97,6 +123,7 @@ def _triggers(b, t, index):
                 path, f"a trigger table such as {{ altitude_km = 140 }}, not {describe(item)}"
             )
         tt = Table(b, item, path)
+        tt.only((*_TRIGGERS, "direction"))
         quantities = [key for key in item if key in _TRIGGERS]
         if len(quantities) != 1:
             found = ", ".join(quantities) if quantities else "none"
@@ -126,6 +153,7 @@ def _triggers(b, t, index):
 
 
 def _control(b, t, until, target, vehicles, atmosphere, vname=None):
+    t.only(CONTROL_KEYS)
     law = t.string("law", choices=("constant", "rolling", "guided"))
     if law == "constant":
         control = ConstantBank(
@@ -218,6 +246,14 @@ def _build_guided(builder, path, options, target, final_altitude, vehicles, atmo
     )
     if 0.0 < kwargs.get("load_limit", GuidedBank.load_limit) < 1.0:
         raise t.error("load_limit_g", "0 (no limit) or a load of at least 1 g")
+    step = kwargs.get("predictor_step", 0.0)
+    period = kwargs.get("period", GuidedBank.period)
+    if step > 0.0 and period * step < limits.GUIDANCE_WORK:
+        raise t.error(
+            "predictor_step_s",
+            f"a step with period_s x predictor_step_s >= {limits.GUIDANCE_WORK:g} s^2 (the "
+            f"guidance's work grows as their inverse), not {period:g} x {step:g} s",
+        )
     lo = kwargs.get("min_bank", 0.0)
     hi = kwargs.get("max_bank", GuidedBank.max_bank)
     if lo > hi:

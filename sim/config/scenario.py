@@ -7,11 +7,12 @@ the plan can be reused for variants whose planning problem is the same.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sim.config.errors import ScenarioError
+from sim.config.limits import MAX_LANDING_SPEED, MAX_STEPS, MAX_WALL_TIME
 from sim.config.study import StudySpec
 from sim.config.tree import REMOVE
 from sim.flight.initial import BurnSpec, OrbitSpec, State
@@ -40,6 +41,12 @@ class SimulationSettings:
     engine : str
         ``"compiled"`` (the default: Dormand-Prince 5(4) compiled whole) or
         ``"solve_ivp"`` (the reference path, with ``method``).
+    max_landing_speed : float
+        Largest survivable touchdown speed [m s^-1]: a faster arrival is an ``impact``.
+    max_steps : int
+        Accepted-step limit of a run (status ``step_limit``).
+    max_wall_time : float
+        Wall-clock limit of a run of the compiled engine [s] (status ``wall_time``).
     """
 
     rtol: float = 1e-8
@@ -48,6 +55,9 @@ class SimulationSettings:
     ceiling_altitude: float | None = None
     method: str = "DOP853"
     engine: str = "compiled"
+    max_landing_speed: float = MAX_LANDING_SPEED
+    max_steps: int = MAX_STEPS
+    max_wall_time: float = MAX_WALL_TIME
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +104,10 @@ class Scenario:
     uncertainty_file : Path or None
         ``[uncertainty] file``: the distributions of its uncertain parameters
         (:mod:`sim.studies.uncertain`), for ``reentry compare --uncertainty``.
+    mach_tables : dict of str -> (str, str)
+        Phase name -> (file, dotted key) of the drag table its vehicle flies with, for
+        the phases whose table may not be extrapolated: an error after the flight names
+        it (:func:`sim.studies.runs.fly`).
     """
 
     name: str
@@ -116,6 +130,7 @@ class Scenario:
     documented: tuple | None = None
     study: StudySpec | None = None
     uncertainty_file: Path | None = None
+    mach_tables: dict = field(default_factory=dict)
 
 
 def plan(scenario: Scenario, solution: DeorbitSolution | None = None) -> FlightPlan:

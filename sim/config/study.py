@@ -24,6 +24,10 @@ DISTRIBUTIONS = {
 }
 #: Kinds of a study.
 KINDS = ("montecarlo", "grid", "lhs", "sobol")
+#: The keys of a ``[study]`` table.
+STUDY_KEYS = ("kind", "samples", "seed", "batch_size", "fixed_burn", "stop", "correlations")
+#: The keys of a study's ``stop`` table.
+STOP_KEYS = ("column", "quantile", "width", "max_samples")
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ def read_study(top: Table) -> StudySpec | None:
                     "'grid', 'lhs' or 'sobol'), or no such table",
                 )
         return None
+    study.only(STUDY_KEYS)
     kind = study.string("kind", choices=KINDS)
     samples = int(study.number("samples", required=kind != "grid", default=0, gt=0, le=10_000_000))
     seed = int(study.number("seed", required=False, default=0, ge=0, le=2**63 - 1))
@@ -183,6 +188,7 @@ def _stop(study: Table) -> StopRule | None:
     )
     if t is None:
         return None
+    t.only(STOP_KEYS)
     rule = StopRule(
         column=t.string("column"),
         quantile=t.number("quantile", gt=0.0, lt=1.0),

@@ -1,25 +1,41 @@
 """Tables read from files: tabulated atmospheres (CSV)."""
 
 import csv
-import math
 import os
 from pathlib import Path
 
 import numpy as np
 
 from sim.config.errors import ScenarioError
+from sim.config.files import read_text
 from sim.models.atmosphere import TabulatedAtmosphere
+
+#: Most rows of an atmosphere table (1,000,000 rows read in a few seconds).
+MAX_ROWS = 2_000_000
+
+_NEED = ("altitude_km", "density_kg_m3", "temperature_k")
 
 
 def read_atmosphere_table(
-    path: str | os.PathLike, density_scale: float = 1.0
+    path: str | os.PathLike, density_scale: float = 1.0, *, extrapolate: bool = True
 ) -> TabulatedAtmosphere:
     """Read a tabulated atmosphere from a CSV file.
 
-    The file has a header row naming the columns ``altitude_km``, ``density_kg_m3`` and
-    ``temperature_k`` (any order; other columns are ignored); blank lines and lines
-    starting with ``#`` are skipped. Altitudes must increase strictly, densities and
-    temperatures be positive.
+    The file (UTF-8, a byte-order mark allowed) has a header row naming the columns
+    ``altitude_km``, ``density_kg_m3`` and ``temperature_k`` (any order; other columns
+    are ignored); blank lines and lines starting with ``#`` are skipped. Altitudes must
+    increase strictly, densities and temperatures be positive and finite, and the density
+    must not rise with altitude (the air's weight holds it up: a density that rises is a
+    table in the wrong order or in the wrong units).
+
+    Parameters
+    ----------
+    path : path-like
+    density_scale : float
+        Factor on the density [-].
+    extrapolate : bool
+        Whether flights may leave the table's altitudes
+        (:attr:`TabulatedAtmosphere.extrapolate`).
 
     Returns
     -------
@@ -31,57 +47,114 @@ def read_atmosphere_table(
         Naming the file and the line of the problem.
     """
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ScenarioError(path, None, f"a readable CSV file ({exc.strerror})") from None
-    need = ("altitude_km", "density_kg_m3", "temperature_k")
-    header = None
-    rows: list[tuple[int, list[float]]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        cells = [c.strip() for c in next(csv.reader([stripped]))]
-        if header is None:
-            missing = [n for n in need if n not in cells]
-            if missing:
-                raise ScenarioError(
-                    path,
-                    f"line {lineno}",
-                    f"a header with the columns {', '.join(need)} (missing {', '.join(missing)})",
-                )
-            header = {n: cells.index(n) for n in need}
-            continue
-        values = []
-        for n in need:
-            k = header[n]
-            try:
-                v = float(cells[k])
-            except (IndexError, ValueError):
-                got = cells[k] if k < len(cells) else "nothing"
-                raise ScenarioError(
-                    path, f"line {lineno}", f"a number in column {n}, not {got!r}"
-                ) from None
-            if not math.isfinite(v):
-                raise ScenarioError(path, f"line {lineno}", f"a finite {n}, not {v}")
-            if n != "altitude_km" and v <= 0:
-                raise ScenarioError(path, f"line {lineno}", f"a positive {n}, not {v:g}")
-            values.append(v)
-        if rows and values[0] <= rows[-1][1][0]:
+    text = read_text(path, "CSV file")
+    lines = [
+        (n, stripped)
+        for n, stripped in enumerate((ln.strip() for ln in text.splitlines()), start=1)
+        if stripped and not stripped.startswith("#")
+    ]
+    if lines:
+        lineno, first = lines[0]
+        cells = _cells(first)
+        missing = [n for n in _NEED if n not in cells]
+        if missing:
             raise ScenarioError(
                 path,
                 f"line {lineno}",
-                f"altitude_km strictly increasing, not {values[0]:g} after {rows[-1][1][0]:g}",
+                f"a header with the columns {', '.join(_NEED)} (missing {', '.join(missing)})",
             )
-        rows.append((lineno, values))
-    if header is None or len(rows) < 2:
+        header = [cells.index(n) for n in _NEED]
+        if len(lines) - 1 > MAX_ROWS:
+            raise ScenarioError(
+                path, f"line {lines[MAX_ROWS + 1][0]}", f"at most {MAX_ROWS:,} rows"
+            )
+        fast = _fast_rows(lines[1:], len(cells), header)
+        # when something is wrong, find its line row by row
+        data = _rows(path, lines[1:], header) if fast is None else fast
+        _check(path, data, [n for n, _ in lines[1:]])
+    if len(lines) < 3:
         raise ScenarioError(
             path,
             None,
             "a header and at least two rows of altitude_km, density_kg_m3, temperature_k",
         )
-    data = np.array([v for _, v in rows])
     return TabulatedAtmosphere(
-        data[:, 0] * 1e3, data[:, 1], data[:, 2], density_scale=density_scale
+        data[:, 0] * 1e3,
+        data[:, 1],
+        data[:, 2],
+        density_scale=density_scale,
+        extrapolate=extrapolate,
+    )
+
+
+def _cells(line: str) -> list[str]:
+    if '"' in line:
+        return [c.strip() for c in next(csv.reader([line]))]
+    return [c.strip() for c in line.split(",")]
+
+
+def _fast_rows(lines: list, ncol: int, header: list) -> np.ndarray | None:
+    """The needed columns of plain rows as floats, in one pass of numpy (None when a row
+    is quoted, ragged or holds something that is not a number)."""
+    body = [ln for _, ln in lines]
+    if not body or any('"' in ln or ln.count(",") != ncol - 1 for ln in body):
+        return None
+    cells = ",".join(body).split(",")
+    try:
+        return np.column_stack([np.array(cells[k::ncol], dtype=float) for k in header])
+    except ValueError:
+        return None
+
+
+def _rows(path: Path, lines: list, header: list) -> np.ndarray:
+    """The needed columns row by row, the first bad cell an error naming its line."""
+    out = []
+    for lineno, line in lines:
+        cells = _cells(line)
+        values = []
+        for n, k in zip(_NEED, header, strict=True):
+            try:
+                values.append(float(cells[k]))
+            except (IndexError, ValueError):
+                got = cells[k] if k < len(cells) else "nothing"
+                raise ScenarioError(
+                    path, f"line {lineno}", f"a number in column {n}, not {got[:40]!r}"
+                ) from None
+        out.append(values)
+    return np.array(out).reshape(-1, len(_NEED))
+
+
+def _check(path: Path, data: np.ndarray, linenos: list) -> None:
+    """Finite values, positive densities and temperatures, altitudes increasing, density
+    not rising: the first row that is not, an error naming its line."""
+    alt, rho, temp = data[:, 0], data[:, 1], data[:, 2]
+    problems = [
+        ~np.isfinite(data).all(axis=1),
+        rho <= 0,
+        temp <= 0,
+        np.r_[False, np.diff(alt) <= 0],
+        np.r_[False, np.diff(rho) > 0],
+    ]
+    found = [(int(np.argmax(bad)), order) for order, bad in enumerate(problems) if bad.any()]
+    if not found:
+        return
+    i, order = min(found)  # the first row with a problem, its first problem
+    line = f"line {linenos[i]}"
+    if order == 0:
+        j = int(np.argmax(~np.isfinite(data[i])))
+        raise ScenarioError(path, line, f"a finite {_NEED[j]}, not {data[i, j]}")
+    if order in (1, 2):
+        n = _NEED[order]
+        raise ScenarioError(path, line, f"a positive {n}, not {data[i, order]:g}")
+    if order == 3:
+        raise ScenarioError(
+            path,
+            line,
+            f"altitude_km strictly increasing, not {alt[i]:g} after {alt[i - 1]:g}",
+        )
+    raise ScenarioError(
+        path,
+        line,
+        f"a density_kg_m3 that does not rise with altitude, not {rho[i]:g} at {alt[i]:g} km "
+        f"above {rho[i - 1]:g} at {alt[i - 1]:g} km (line {linenos[i - 1]})",
     )

@@ -12,6 +12,8 @@ configuration back as TOML (``tomli-w``).
 import copy
 import difflib
 import os
+import re
+import sys
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from pathlib import Path
 import tomli_w
 
 from sim.config.errors import ScenarioError
+from sim.config.files import file_problem, read_text
 
 #: Value of an override that removes the key (``--unset KEY`` on the command line).
 REMOVE = None
@@ -79,11 +82,14 @@ class ConfigTree:
 
 class Provenance(dict):
     """Key tuple -> the file each value came from, and the overrides applied (key tuple,
-    dotted key), in order, so that an error left by an override can name it."""
+    dotted key), in order, so that an error left by an override can name it; ``created``
+    lists the tables an override made because they did not exist (a misspelled table
+    name, most likely)."""
 
     def __init__(self, origin):
         super().__init__(origin)
         self.overrides = []
+        self.created = []
 
 
 def read_config(path: str | os.PathLike) -> ConfigTree:
@@ -95,7 +101,7 @@ def read_config(path: str | os.PathLike) -> ConfigTree:
         For a missing or unreadable file, invalid TOML or a bad ``extends``.
     """
     path = Path(path)
-    config, origin = _load_tree(path, ())
+    config, origin = _load_tree(path)
     return ConfigTree(path, config, origin)
 
 
@@ -117,36 +123,132 @@ def parse_override(text: str) -> tuple[str, object]:
         raise ScenarioError("--set", text, "KEY=VALUE (e.g. vehicles.descent_module.mass_kg=2950)")
     raw = raw.strip()
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        doc = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
-        value = raw
-    return key, value
+        return key, raw
+    except RecursionError:
+        raise ScenarioError(
+            "--set", key, f"a value nested at most {MAX_DEPTH} levels deep"
+        ) from None
+    except ValueError:  # an integer beyond Python's limit of digits
+        digits = sys.get_int_max_str_digits()
+        raise ScenarioError("--set", key, f"an integer of at most {digits} digits") from None
+    if set(doc) != {"v"}:
+        # "3000\nlift_to_drag = 4" is a value and a second key: refuse, not drop it
+        raise ScenarioError(
+            "--set", key, "one TOML value, not a value followed by more lines of keys"
+        )
+    check_shape(doc["v"], "--set", (key,))
+    return key, doc["v"]
 
 
-def _read_toml(path):
+#: Largest number of items (list items, keys, tables; a table header or a nested list
+#: counts 4) in the TOML files of one scenario: the TOML reader takes 1 to 3 us per item
+#: (10 for a table header), so this bounds reading to a few seconds, and still admits a
+#: drag table of 1,000,000 points.
+MAX_ITEMS = 2_500_000
+#: Deepest nesting of tables and lists (a scenario needs 5: phases.1.control.
+#: model_atmosphere.model).
+MAX_DEPTH = 64
+#: Longest list.
+MAX_LIST = 2_000_000
+#: Longest ``extends`` chain.
+MAX_EXTENDS = 1000
+#: Longest key shown whole in an error message [characters].
+_MAX_KEY_SHOWN = 80
+
+
+class _Budget:
+    """The items left to read in the files of one scenario (see :data:`MAX_ITEMS`)."""
+
+    def __init__(self):
+        self.items = MAX_ITEMS
+
+    def spend(self, path, text):
+        """Count the items of a file's text; an error when the budget is spent."""
+        items = sum(text.count(c) for c in ",\n={") + 4 * text.count("[")
+        self.items -= items
+        if self.items < 0:
+            raise ScenarioError(
+                path,
+                None,
+                f"TOML files of at most {MAX_ITEMS:,} items in all (list items, keys, "
+                f"tables; a table header or a list counts 4), not about {items:,}",
+            )
+
+
+def _read_toml(path, budget=None):
+    text = read_text(path, "scenario file")
+    (budget or _Budget()).spend(path, text)
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ScenarioError(path, None, "an existing scenario file (not found)") from None
-    except IsADirectoryError:
-        raise ScenarioError(path, None, "a scenario file, not a directory") from None
-    except OSError as exc:
-        raise ScenarioError(path, None, f"a readable file ({exc.strerror})") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, None, f"valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, None, "a UTF-8 text file") from None
+    except RecursionError:
+        raise ScenarioError(
+            path, None, f"valid TOML nested at most {MAX_DEPTH} levels deep"
+        ) from None
+    except ValueError:  # an integer beyond Python's limit of digits
+        digits = sys.get_int_max_str_digits()
+        match = re.search(rf"\d{{{digits + 1},}}", text)
+        line = f"line {text.count(chr(10), 0, match.start()) + 1}: " if match else ""
+        raise ScenarioError(
+            path, None, f"valid TOML ({line}an integer of at most {digits} digits)"
+        ) from None
+    check_shape(data, path)
+    return data
+
+
+def check_shape(data: object, file: object, prefix: tuple = ()) -> None:
+    """Reject tables and lists nested deeper than :data:`MAX_DEPTH` and lists longer than
+    :data:`MAX_LIST` (iteratively: a deep document must not exhaust the stack).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the (shortened) key.
+    """
+    stack = [(prefix, data)]
+    while stack:
+        keys, node = stack.pop()
+        if len(keys) > MAX_DEPTH:
+            raise ScenarioError(
+                file, dotted(keys), f"tables and lists nested at most {MAX_DEPTH} levels deep"
+            )
+        if isinstance(node, dict):
+            stack.extend((keys + (k,), v) for k, v in node.items())
+        elif isinstance(node, list):
+            if len(node) > MAX_LIST:
+                raise ScenarioError(
+                    file, dotted(keys), f"a list of at most {MAX_LIST:,} items, not {len(node):,}"
+                )
+            stack.extend((keys + (i,), v) for i, v in enumerate(node) if isinstance(v, dict | list))
+
+
+def dotted(keys: Iterable) -> str:
+    """A key path as a dotted key, shortened for an error message when very long."""
+    parts = [str(k) for k in keys]
+    parts = [
+        p if len(p) <= _MAX_KEY_SHOWN else f"{p[:40]}...({len(p):,} characters)" for p in parts
+    ]
+    if len(parts) > 12:
+        parts = [*parts[:8], f"...({len(parts):,} levels)"]
+    return ".".join(parts)
 
 
 def _origins(node, prefix, file, out):
-    out[prefix] = file
-    if isinstance(node, dict):
-        for k, v in node.items():
-            _origins(v, prefix + (k,), file, out)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            _origins(v, prefix + (i,), file, out)
+    """Record the file of every table, list and value under ``node`` (iteratively; the
+    items of a list of plain values share the list's entry)."""
+    stack = [(prefix, node)]
+    while stack:
+        keys, value = stack.pop()
+        out[keys] = file
+        if isinstance(value, dict):
+            stack.extend((keys + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(
+                (keys + (i,), v) for i, v in enumerate(value) if isinstance(v, dict | list)
+            )
     return out
 
 
@@ -156,30 +258,46 @@ def _drop_origins(origin, prefix):
         del origin[key]
 
 
-def _load_tree(path, chain):
+def _load_tree(path):
     """(config, origin) of a file with its ``extends`` chain merged under it."""
-    real = Path(os.path.abspath(path))
-    data = _read_toml(path)
-    absolute_files(data, os.path.dirname(os.path.abspath(path)))
-    base_name = data.pop("extends", None)
-    origin = _origins(data, (), str(path), {})
-    if base_name is None:
-        return data, origin
-    if not isinstance(base_name, str) or not base_name:
-        raise ScenarioError(
-            path, "extends", f"a file name relative to this file, not {describe(base_name)}"
-        )
-    base_path = Path(os.path.normpath(Path(path).parent / base_name))
-    if not base_path.is_file():
-        raise ScenarioError(path, "extends", f"an existing base file ({base_path} not found)")
-    chain = (*chain, real)
-    real_base = Path(os.path.abspath(base_path))
-    if real_base in chain:
-        cycle = " -> ".join(str(p) for p in (*chain[chain.index(real_base) :], real_base))
-        raise ScenarioError(path, "extends", f"a chain without cycles, not {cycle}")
-    base, base_origin = _load_tree(base_path, chain)
-    _merge(base, data, base_origin, origin, ())
-    return base, base_origin
+    budget = _Budget()
+    chain = []  # (file, its data), from the scenario down to its last base
+    seen = []
+    current = Path(path)
+    while True:
+        seen.append(Path(os.path.abspath(current)))
+        data = _read_toml(current, budget)
+        absolute_files(data, os.path.dirname(os.path.abspath(current)))
+        base_name = data.pop("extends", None)
+        chain.append((current, data))
+        if base_name is None:
+            break
+        if not isinstance(base_name, str) or not base_name:
+            raise ScenarioError(
+                current,
+                "extends",
+                f"a file name relative to this file, not {describe(base_name)}",
+            )
+        base_path = Path(os.path.normpath(current.parent / base_name))
+        problem = file_problem(base_path)
+        if problem is not None:
+            raise ScenarioError(
+                current, "extends", f"an existing base file ({base_path} {problem})"
+            )
+        real_base = Path(os.path.abspath(base_path))
+        if real_base in seen:
+            cycle = " -> ".join(str(p) for p in (*seen[seen.index(real_base) :], real_base))
+            raise ScenarioError(current, "extends", f"a chain without cycles, not {cycle}")
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(
+                path, "extends", f"a chain of at most {MAX_EXTENDS} files (extends of extends ...)"
+            )
+        current = base_path
+    base_file, config = chain[-1]
+    origin = _origins(config, (), str(base_file), {})
+    for file, data in reversed(chain[:-1]):
+        _merge(config, data, origin, _origins(data, (), str(file), {}), ())
+    return config, origin
 
 
 def _merge(base, child, base_origin, child_origin, prefix):
@@ -246,13 +364,35 @@ def _apply_override(path, config, origin, dotted, value):
                 )
             node[part] = {}
             origin[tuple(keys)] = where
+            origin.created.append(tuple(keys))
         node = node[part]
+
+
+def close_match(word: object, candidates: Iterable, cutoff: float = 0.6) -> str | None:
+    """The candidate closest to ``word`` (ignoring case), or None when none is close.
+
+    A word that differs from a candidate only in case matches it; otherwise
+    :func:`difflib.get_close_matches` picks the closest spelling. A very long word (a
+    hostile key) is compared with nothing.
+    """
+    word = str(word)
+    if len(word) > _MAX_KEY_SHOWN:
+        return None
+    folded: dict = {}
+    for c in candidates:
+        folded.setdefault(str(c).casefold(), str(c))
+    key = word.casefold()
+    if key in folded:
+        return folded[key] if folded[key] != word else None
+    hit = difflib.get_close_matches(key, list(folded), n=1, cutoff=cutoff)
+    return folded[hit[0]] if hit else None
 
 
 def did_you_mean(part: object, table: Iterable) -> str:
     """``" (did you mean 'x'?)"`` for the closest key of ``table``, or ``" (no 'x' here)"``."""
-    close = difflib.get_close_matches(str(part), [str(k) for k in table], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (no {part!r} here)"
+    close = close_match(part, table)
+    shown = dotted((part,))
+    return f" (did you mean {close!r}?)" if close else f" (no {shown!r} here)"
 
 
 def describe(value: object) -> str:

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from sim.core import dopri, locate, record, rosenbrock
+from sim.core import abort, dopri, locate, record, rosenbrock
 from sim.core.dynamics import (
     bank_at,
     next_kink,
@@ -210,6 +210,10 @@ def fly(
     ei = settings[ST.entry_interface]
     ground = settings[ST.ground_altitude]
     ceiling = settings[ST.ceiling_altitude]
+    # stopping from outside: Ctrl-C and the wall-clock limit (sim.core.abort)
+    watch = settings[ST.watch_interrupt] != 0.0
+    wall = settings[ST.max_wall_time]
+    deadline = abort.wall_clock() + wall if wall > 0.0 else 0.0
     for i in range(summary.shape[0]):
         summary[i] = 0.0
     for slot in (
@@ -292,6 +296,13 @@ def fly(
         new_segment = True
         phase_done = False
         while not phase_done and status == STATUS.running:
+            stop = abort.poll(watch, deadline)
+            if stop != abort.GO_ON:
+                interrupted = stop == abort.INTERRUPTED
+                status = STATUS.interrupted if interrupted else STATUS.wall_time
+                kind = EK.interrupted if interrupted else EK.wall_time
+                record.log(events, summary, t, alt, kind, ph, -1)
+                break
             if guided and t >= next_cycle:
                 for i in range(N_PARAMS):
                     pg[i] = guide_models[gi, i]

@@ -387,6 +387,8 @@ SETTINGS = Layout(
         ("g_threshold", "g0", "load threshold of the time-above summary"),
         ("store", "-", "1: keep every step and its interpolant"),
         ("stiff_phases", "-", "1: fly canopy phases with the Rosenbrock method, 0: Dormand-Prince"),
+        ("max_wall_time", "s", "wall-clock limit of the run (0: none; see sim.core.abort)"),
+        ("watch_interrupt", "-", "1: stop on Ctrl-C (a run in the main thread only)"),
     ],
 )
 
@@ -402,6 +404,8 @@ STATUSES = Layout(
         ("stopped", "-", "the last phase ended on one of its own triggers"),
         ("step_limit", "-", "reached the accepted-step limit"),
         ("storage_full", "-", "the arrays for the stored steps were full (fly again with more)"),
+        ("wall_time", "-", "reached the wall-clock limit (SETTINGS.max_wall_time)"),
+        ("interrupted", "-", "stopped by Ctrl-C (SETTINGS.watch_interrupt)"),
     ],
 )
 
@@ -416,6 +420,8 @@ EVENT_KINDS = Layout(
         ("skipped", "-", "a phase was skipped: its trigger was already past at its start"),
         ("failed", "-", "integration failed"),
         ("step_limit", "-", "step limit"),
+        ("wall_time", "-", "wall-clock limit"),
+        ("interrupted", "-", "stopped by Ctrl-C"),
     ],
 )
 

@@ -154,8 +154,10 @@ def settings_row(
     g_threshold: float = 4.0,
     store: bool = True,
     stiff_phases: bool = True,
+    max_wall_time: float = 0.0,
 ) -> np.ndarray:
-    """The settings array of a program (see :data:`sim.core.layout.SETTINGS`)."""
+    """The settings array of a program (see :data:`sim.core.layout.SETTINGS`;
+    ``max_wall_time`` 0: no wall-clock limit)."""
     s = np.zeros(SETTINGS.size)
     s[ST.rtol] = rtol
     s[ST.max_time] = max_time
@@ -166,6 +168,7 @@ def settings_row(
     s[ST.g_threshold] = g_threshold
     s[ST.store] = 1.0 if store else 0.0
     s[ST.stiff_phases] = 1.0 if stiff_phases else 0.0
+    s[ST.max_wall_time] = max_wall_time
     return s
 
 

@@ -1,6 +1,8 @@
 """Running flight programs with the compiled engine: one run (:func:`fly_program`,
 with its trajectory) or a batch of runs on all cores (:func:`fly_batch`)."""
 
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -92,14 +94,26 @@ def fly_program(program: Any, history_rows: int = 0, capacity: int = 4096) -> An
 
     engine: Any = fly
     store = program.settings[ST.store] != 0.0
+    # a run flown from Python stops on Ctrl-C (sim.core.abort): the engine polls for it
+    # in the main thread, where the interpreter handles signals
+    settings = program.settings.copy()
+    main = threading.current_thread() is threading.main_thread()
+    settings[ST.watch_interrupt] = 1.0 if main else 0.0
+    arrays = [settings if a is program.settings else a for a in program.arrays()]
+    wall = program.settings[ST.max_wall_time]
+    start = time.monotonic()
     while True:
         summary, events, gstate, ghist = new_outputs(None, history_rows)
         rows = np.zeros((capacity if store else 0, STORED.size))
         segments = np.zeros((max(capacity // 8, 64) if store else 0, SEGMENT_SIZE))
-        engine(*program.arrays(), summary, events, gstate, ghist, rows, segments)
+        engine(*arrays, summary, events, gstate, ghist, rows, segments)
+        if int(summary[SM.status]) == STATUS.interrupted:
+            raise KeyboardInterrupt
         if int(summary[SM.status]) != STATUS.storage_full:
             break
         capacity *= 4
+        if wall > 0.0:  # flying again with more room: the wall-clock limit is for the run
+            settings[ST.max_wall_time] = max(wall - (time.monotonic() - start), 1.0)
     n_rows = int(summary[SM.stored_rows])
     n_seg = int(summary[SM.stored_segments])
     rows = rows[:n_rows]

@@ -174,6 +174,8 @@ def plan_program(
     max_time: float = 20000.0,
     rtol: float = 1e-8,
     store: bool = True,
+    max_steps: int = 1_000_000,
+    max_wall_time: float = 0.0,
 ) -> Program:
     """The flight program of a plan (see :func:`sim.flight.simulate.simulate` for the
     settings). An orbit start is packed as its orbital elements and its impulsive burn, so
@@ -212,4 +214,6 @@ def plan_program(
         max_time=max_time,
         rtol=rtol,
         store=store,
+        max_steps=max_steps,
+        max_wall_time=max_wall_time,
     )

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from sim.core.ivp import fly_reference
-from sim.core.layout import ATTITUDES, EK, EV, GH, GS, STATUSES
+from sim.core.layout import ATTITUDES, EK, EV, GH, GS, ST, STATUSES
 from sim.core.program import (
     FlownProgram,
     PhaseSpec,
@@ -28,6 +28,8 @@ from sim.core.program import (
 from sim.core.run import fly_program
 from sim.flight.control import ConstantBank, ControlLaw, GuidedBank
 from sim.flight.initial import State
+from sim.flight.landing import assess
+from sim.flight.ranges import TableRangeError, altitude_range_problem, mach_ranges, mach_text
 from sim.flight.triggers import Trigger
 from sim.models.atmosphere import Atmosphere, ExponentialAtmosphere
 from sim.models.earth import WGS84_EARTH, EarthModel, ecef_to_geodetic
@@ -103,11 +105,27 @@ def flight_program(
     max_time: float = 20000.0,
     rtol: float = 1e-8,
     store: bool = True,
+    max_steps: int = 1_000_000,
+    max_wall_time: float = 0.0,
 ) -> Program:
     """Pack a flight into a program (see :func:`simulate` for the parameters; ``init``
-    from :func:`sim.core.program.state_init` or :func:`sim.core.program.orbit_init`)."""
+    from :func:`sim.core.program.state_init` or :func:`sim.core.program.orbit_init`).
+
+    Raises
+    ------
+    ValueError
+        Without phases, or when a phase's vehicle is heavier than the phase before it
+        began with (a separation only drops mass).
+    """
     if not phases:
         raise ValueError("simulate needs at least one phase")
+    gain = mass_gain(phases)
+    if gain is not None:
+        k, before = gain
+        raise ValueError(
+            f"phase '{phases[k].name}' starts with {phases[k].vehicle.mass:g} kg, more than "
+            f"the {before:g} kg the vehicle had (a separation only drops mass)"
+        )
     atmosphere = ExponentialAtmosphere() if atmosphere is None else atmosphere
     earth = WGS84_EARTH if earth is None else earth
     settings = settings_row(
@@ -116,6 +134,8 @@ def flight_program(
         ground_altitude=ground_altitude,
         ceiling_altitude=ceiling_altitude,
         store=store,
+        max_steps=max_steps,
+        max_wall_time=max_wall_time,
     )
     return pack_program(
         init,
@@ -125,6 +145,22 @@ def flight_program(
         settings=settings,
         names=[p.name for p in phases],
     )
+
+
+def mass_gain(phases: Sequence[Phase]) -> tuple[int, float] | None:
+    """The first phase whose vehicle starts heavier than the vehicle was when the phase
+    before it began, as (phase index, that mass [kg]), or None. (A phase of another
+    vehicle name starts at its own mass; mass only drops within a phase, by burning, so
+    a vehicle heavier than the previous phase's start mass certainly gains mass.)"""
+    start = None
+    for k, phase in enumerate(phases):
+        carry = k > 0 and phase.vehicle.name == phases[k - 1].vehicle.name
+        if carry:
+            continue
+        if start is not None and phase.vehicle.mass > start:
+            return k, start
+        start = phase.vehicle.mass
+    return None
 
 
 def default_ceiling(position: np.ndarray) -> float:
@@ -144,6 +180,9 @@ def simulate(
     rtol: float = 1e-8,
     method: str = "DOP853",
     engine: str = "compiled",
+    max_landing_speed: float = math.inf,
+    max_steps: int = 1_000_000,
+    max_wall_time: float = 0.0,
 ) -> Trajectory:
     """Fly a capsule through its phases from an initial state to the ground.
 
@@ -173,15 +212,34 @@ def simulate(
     engine : str
         ``"compiled"`` (Dormand-Prince 5(4) with dense output, compiled whole) or
         ``"solve_ivp"`` (the reference path, with ``method``).
+    max_landing_speed : float
+        Largest survivable touchdown speed [m s^-1]: a faster arrival at the ground is
+        the status ``"impact"`` (see :func:`sim.flight.landing.assess`, which also flags
+        parachutes opened beyond their limits and phases never begun).
+    max_steps : int
+        Accepted-step limit (status ``"step_limit"``).
+    max_wall_time : float
+        Wall-clock limit of the compiled engine [s] (status ``"wall_time"``; 0: none).
 
     Returns
     -------
     Trajectory
+
+    Raises
+    ------
+    sim.flight.ranges.TableRangeError
+        When a table that may not be extrapolated does not cover the flight: the
+        atmosphere's altitudes from the ground to the ceiling (before flying), a drag
+        table's Mach numbers (after).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if ceiling_altitude is None:
         ceiling_altitude = default_ceiling(initial.position)
+    if atmosphere is not None:
+        problem = altitude_range_problem(atmosphere, ground_altitude, ceiling_altitude)
+        if problem is not None:
+            raise TableRangeError(f"the atmosphere table: {problem}")
     program = flight_program(
         state_init(initial.position, initial.velocity, float(initial.time)),
         phases,
@@ -191,9 +249,17 @@ def simulate(
         ceiling_altitude=ceiling_altitude,
         max_time=max_time,
         rtol=rtol,
+        max_steps=max_steps,
+        max_wall_time=max_wall_time,
     )
     flown = fly(program, phases, engine=engine, method=method)
-    return trajectory_of(flown, phases, initial.epoch)
+    traj = trajectory_of(flown, phases, initial.epoch)
+    beyond = mach_ranges(traj, phases)
+    if beyond:
+        raise TableRangeError(
+            f"the drag table of phase '{phases[beyond[0].phase].name}': " + mach_text(beyond[0])
+        )
+    return assess(traj, phases, max_landing_speed)
 
 
 def history_rows(program: Program) -> int:
@@ -203,9 +269,10 @@ def history_rows(program: Program) -> int:
     if program.guide.shape[0] == 0:
         return 0
     period = float(np.min(program.guide[:, G.period]))
-    return int(
-        min(math.ceil(program.settings[1] / period) + 4 * program.guide.shape[0], 10_000_000)
-    )
+    extra = 4 * program.guide.shape[0]
+    # at most one cycle per period, and one per accepted step (a cycle ends a step)
+    cycles = min(math.ceil(program.settings[ST.max_time] / period), program.settings[ST.max_steps])
+    return int(min(cycles + extra, 10_000_000))
 
 
 def fly(
@@ -259,6 +326,8 @@ def _event(row: np.ndarray, phases: Sequence[Phase], program: Program) -> Event:
             EK.time_limit: "time limit",
             EK.failed: "integration failed",
             EK.step_limit: "step limit",
+            EK.wall_time: "wall-clock limit",
+            EK.interrupted: "interrupted",
         }[kind]
     return Event(t, text, name, alt)
 
@@ -277,6 +346,11 @@ def _message(status: str, flown: FlownProgram, phases: Sequence[Phase], program:
         return f"integration failed in phase '{ph}' at t = {t:.3f} s"
     if status == "step_limit":
         return f"reached the limit of {program.settings[4]:g} integrator steps at t = {t:.3f} s"
+    if status == "wall_time":
+        limit = program.settings[ST.max_wall_time]
+        return f"reached the wall-clock limit of {limit:g} s of computing at t = {t:.3f} s"
+    if status == "interrupted":
+        return f"interrupted at t = {t:.3f} s"
     return f"the last phase, '{phases[-1].name}', ended on its trigger at t = {t:.3f} s"
 
 

@@ -44,6 +44,8 @@ _ROWS = (
     ("landing time [UTC]", lambda e: _utc(e["landing_time_utc"])),
     ("landing latitude", lambda e: _dms(e["landing_lat_deg"], "N", "S")),
     ("landing longitude", lambda e: _dms(e["landing_lon_deg"], "E", "W")),
+    ("touchdown speed [m/s]", lambda e: _f(e["touchdown_speed_m_s"])),
+    ("phases not flown", lambda e: ", ".join(e["phases_not_flown"]) or "-"),
     ("distance to target [km]", lambda e: _f(e["distance_to_target_km"])),
     (
         "  to go along / across [km]",

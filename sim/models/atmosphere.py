@@ -245,12 +245,17 @@ class TabulatedAtmosphere(_AtmosphereBase):
         Positive temperatures [K].
     density_scale : float
         Factor on the density [-].
+    extrapolate : bool
+        Whether a flight may leave the table's altitudes (ln(density) extrapolated along
+        the end interval's slope, the end temperature held); False: a flight that could
+        is an error (:func:`sim.flight.ranges.check_altitude_range`).
     """
 
     altitude: np.ndarray
     density: np.ndarray
     temperature: np.ndarray
     density_scale: float = 1.0
+    extrapolate: bool = True
     _lnrho: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):

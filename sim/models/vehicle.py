@@ -8,6 +8,14 @@ import numpy as np
 _EMPTY = np.zeros(0)
 
 
+#: Default deployment limits of a canopy (stated defaults): supersonic parachutes
+#: (disk-gap-band, ringsail) have been flown to about Mach 2.5, and capsule drogues open
+#: at 5 to 10 kPa (a Soyuz-like capsule at its terminal speed has its weight per drag
+#: area, 5.8 kPa, as dynamic pressure).
+MAX_DEPLOY_MACH = 3.0
+MAX_DEPLOY_DYNAMIC_PRESSURE = 30e3  #: [Pa]
+
+
 @dataclass(frozen=True)
 class Parachute:
     """A canopy as a drag area that inflates over a fill time.
@@ -21,10 +29,17 @@ class Parachute:
         the previous phase's drag area to ``drag_area`` as the square of the elapsed
         fraction (canopy area grows with the square of its radius), so there is no
         infinite opening shock.
+    max_mach : float
+        Largest Mach number at which the canopy can open [-]: opened faster, it is torn
+        (the flight is flagged, see :mod:`sim.flight.landing`).
+    max_dynamic_pressure : float
+        Largest dynamic pressure at which it can open [Pa].
     """
 
     drag_area: float
     fill_time: float = 0.0
+    max_mach: float = MAX_DEPLOY_MACH
+    max_dynamic_pressure: float = MAX_DEPLOY_DYNAMIC_PRESSURE
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,9 @@ class Vehicle:
         beyond the ends.
     parachute : Parachute, optional
     engine : Engine, optional
+    cd_extrapolate : bool
+        Whether a flight may use the drag table beyond its Mach range (held constant);
+        False: a flight that does is an error (:func:`sim.flight.ranges.check_mach_ranges`).
     """
 
     name: str
@@ -87,6 +105,7 @@ class Vehicle:
     cd_values: np.ndarray = field(default_factory=lambda: _EMPTY)
     parachute: Parachute | None = None
     engine: Engine | None = None
+    cd_extrapolate: bool = True
 
     def __post_init__(self):
         m = np.ascontiguousarray(self.cd_mach, dtype=float)

@@ -17,7 +17,7 @@ from scipy.optimize import brentq, minimize_scalar
 from sim.core.layout import OUTPUTS
 from sim.models.earth import GeoPoint
 from sim.models.geodesy import along_cross_track, geodesic_inverse
-from sim.results.trajectory import LANDED, Trajectory
+from sim.results.trajectory import GROUND_STATUSES, Trajectory
 
 
 def _metric(unit: str, doc: str, default=None):
@@ -31,12 +31,17 @@ class Summary:
     Every field's unit is in its name and in ``Summary.unit(name)``; its meaning in
     ``Summary.describe(name)``. :meth:`to_dict` gives the stable keys of the command line's
     JSON output, in display order. Metrics that do not apply are None (no target, no
-    reference, no epoch, no eyeballs-out load, or not landed: a flight that did not land
-    has no landing point, and its peaks are of the part it flew).
+    reference, no epoch, no eyeballs-out load, or not on the ground: a flight that did
+    not end on the ground has no landing point, and its peaks are of the part it flew; an
+    impact has its ground point).
     """
 
     status: str = _metric(
-        "-", "why the flight stopped (landed, skipped_out, time_limit, failed, stopped)", ""
+        "-",
+        "why the flight stopped (landed; impact: the ground reached too fast or before "
+        "planned phases; parachute_limit: a canopy opened beyond its limits; skipped_out, "
+        "time_limit, step_limit, wall_time, failed, stopped)",
+        "",
     )
     message: str = _metric("-", "the simulator's explanation of the status", "")
     peak_g: float | None = _metric(
@@ -59,13 +64,27 @@ class Summary:
     peak_dynamic_pressure_kpa: float | None = _metric("kPa", "peak dynamic pressure [kPa]")
     flight_time_s: float | None = _metric("s", "from the start of the simulation to its end [s]")
     landing_time_utc: str | None = _metric(
-        "ISO 8601", "UTC of the landing (ISO 8601), with an epoch; None if not landed"
+        "ISO 8601",
+        "UTC of the landing (ISO 8601), with an epoch; None if the flight did not end on "
+        "the ground",
     )
     landing_lat_deg: float | None = _metric(
-        "deg", "geodetic latitude of the landing [deg]; None if not landed"
+        "deg",
+        "geodetic latitude of the landing [deg] (of the impact, for an impact); None if "
+        "the flight did not end on the ground",
     )
     landing_lon_deg: float | None = _metric(
-        "deg", "longitude of the landing [deg]; None if not landed"
+        "deg", "longitude of the landing [deg]; None if the flight did not end on the ground"
+    )
+    touchdown_speed_m_s: float | None = _metric(
+        "m s^-1",
+        "air-relative speed at the ground [m s^-1]; None if the flight did not end on the ground",
+    )
+    phases_not_flown: tuple = _metric(
+        "-",
+        "names of the phases never flown: skipped at their start (their trigger already "
+        "past) or not reached before the flight ended",
+        (),
     )
     distance_to_target_km: float | None = _metric(
         "km", "geodesic distance from the landing to the target [km]"
@@ -116,7 +135,9 @@ class Summary:
 
     def to_dict(self) -> dict:
         """The metrics under their stable keys (the JSON keys of the command line)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["phases_not_flown"] = list(self.phases_not_flown)
+        return out
 
     @classmethod
     def unit(cls, name: str) -> str:
@@ -163,6 +184,7 @@ def _metrics(traj, target, reference):
     out: dict = dict.fromkeys(SUMMARY_KEYS)
     out["status"] = traj.status
     out["message"] = traj.message
+    out["phases_not_flown"] = traj.phases_not_flown if len(traj) else tuple(traj.phase_names)
     if len(traj) == 0:
         return out
     peaks = traj.peaks
@@ -197,8 +219,9 @@ def _metrics(traj, target, reference):
         out["guidance_limit_time_s"] = float(min(limited)) if limited else None
         peaks = [g for h in guided for g in h["predicted_peak_g"] if math.isfinite(g)]
         out["guidance_peak_g_predicted"] = float(max(peaks)) if peaks else None
-    if traj.status != LANDED:
+    if traj.status not in GROUND_STATUSES:
         return out
+    out["touchdown_speed_m_s"] = float(traj["speed"][-1])
     lat, lon = float(traj["latitude_deg"][-1]), float(traj["longitude_deg"][-1])
     out["landing_lat_deg"], out["landing_lon_deg"] = lat, _wrap180(lon)
     if traj.epoch is not None:
@@ -210,7 +233,7 @@ def _metrics(traj, target, reference):
         along, cross = along_cross_track(lat, lon, azimuth, tlat, tlon)
         out["downrange_to_target_km"] = along / 1e3
         out["crossrange_to_target_km"] = cross / 1e3
-    if reference is not None and reference.status == LANDED and len(reference):
+    if reference is not None and reference.status in GROUND_STATUSES and len(reference):
         rlat = float(reference["latitude_deg"][-1])
         rlon = float(reference["longitude_deg"][-1])
         if reference is traj:

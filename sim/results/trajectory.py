@@ -19,6 +19,12 @@ SKIPPED_OUT = "skipped_out"
 TIME_LIMIT = "time_limit"
 FAILED = "failed"
 STOPPED = "stopped"  #: the last phase ended on one of its own triggers
+#: reached the ground faster than survivable, or before planned phases began
+IMPACT = "impact"
+#: a parachute opened beyond its deployment limits (Mach number, dynamic pressure)
+PARACHUTE_LIMIT = "parachute_limit"
+#: the statuses of a flight that ended on the ground (it has a ground point)
+GROUND_STATUSES = (LANDED, IMPACT, PARACHUTE_LIMIT)
 
 #: The Earth-fixed position and velocity are columns too (their state slots).
 _STATE_COLUMNS = ("x", "y", "z", "vx", "vy", "vz")
@@ -88,8 +94,11 @@ class Trajectory:
     Attributes
     ----------
     status : str
-        ``"landed"``, ``"skipped_out"``, ``"time_limit"``, ``"failed"`` or ``"stopped"``
-        (the last phase ended on one of its triggers before the ground).
+        ``"landed"``, ``"impact"`` (the ground reached too fast, or before planned phases
+        began), ``"parachute_limit"`` (a canopy opened beyond its limits),
+        ``"skipped_out"``, ``"time_limit"``, ``"step_limit"``, ``"wall_time"``,
+        ``"failed"`` or ``"stopped"`` (the last phase ended on one of its triggers
+        before the ground).
     message : str
     events : tuple of Event
     phase_names : tuple of str
@@ -154,8 +163,20 @@ class Trajectory:
 
     @property
     def ok(self) -> bool:
-        """True when the flight reached the ground."""
+        """True when the flight landed (reached the ground, and not as an impact)."""
         return self.status == LANDED
+
+    @property
+    def reached_ground(self) -> bool:
+        """True when the flight ended on the ground (landed, or an impact)."""
+        return self.status in GROUND_STATUSES
+
+    @property
+    def phases_not_flown(self) -> tuple[str, ...]:
+        """Names of the phases with no step of the flight: skipped at their start (their
+        trigger already past), or never reached before the flight ended."""
+        flown = set(np.asarray(self.data["phase"]).astype(int).tolist())
+        return tuple(n for k, n in enumerate(self.phase_names) if k not in flown)
 
     def __len__(self):
         return len(self.data["time"])

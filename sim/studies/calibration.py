@@ -390,11 +390,18 @@ def calibrate(
     walkers = max(spec.walkers, 2 * dim + 2)
     walkers += walkers % 2
 
+    interrupted = []
+
     def log_prob(x):
-        inside = np.all((x > 0.0) & (x < 1.0), axis=1)
         out = np.full(x.shape[0], -np.inf)
-        if inside.any():
-            out[inside] = log_likelihood(spec, surrogate, x[inside])
+        try:
+            inside = np.all((x > 0.0) & (x < 1.0), axis=1)
+            if inside.any():
+                out[inside] = log_likelihood(spec, surrogate, x[inside])
+        except KeyboardInterrupt:
+            # emcee prints the traceback of whatever its call of this function raises:
+            # a Ctrl-C is held to the end of the step (below)
+            interrupted.append(True)
         return out
 
     rng = np.random.default_rng(spec.seed)
@@ -405,7 +412,10 @@ def calibrate(
     sampler._random = np.random.RandomState(spec.seed)  # emcee's own stream, seeded
     elapsed = time.perf_counter() - start
     say(f"calibrate: MCMC, {walkers} walkers x {spec.steps} steps ({elapsed:.0f} s)")
-    sampler.run_mcmc(rng.uniform(0.0, 1.0, (walkers, dim)), spec.steps, progress=False)
+    # run_mcmc's loop, with a Ctrl-C held by log_prob raised between two steps
+    for _ in sampler.sample(rng.uniform(0.0, 1.0, (walkers, dim)), iterations=spec.steps):
+        if interrupted:
+            raise KeyboardInterrupt
     chain = sampler.get_chain(discard=spec.burn)  # [draws, walkers, dim]
     logp = sampler.get_log_prob(discard=spec.burn)
     tau = emcee.autocorr.integrated_time(chain, quiet=True)
@@ -531,19 +541,22 @@ def calibrated_scenario_text(doc: dict, out_path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(result: CalibrationResult, folder) -> list[Path]:
-    """Write ``calibration.json``, ``posterior.csv`` and ``calibrated.toml`` into a folder."""
+def write_outputs(result: CalibrationResult, folder, final=None) -> list[Path]:
+    """Write ``calibration.json``, ``posterior.csv`` and ``calibrated.toml`` into a folder
+    (``final``: the folder they end up in, when ``folder`` is a staging folder; the
+    calibrated scenario's ``extends`` is relative to it)."""
     import json
 
     from sim.studies.compare import jsonable
 
     folder = Path(folder)
+    final = folder if final is None else Path(final)
     doc = result.document()
     paths = [folder / "calibration.json", folder / "posterior.csv", folder / "calibrated.toml"]
     paths[0].write_text(json.dumps(jsonable(doc), indent=1, allow_nan=False) + "\n")
     header = ",".join(doc["parameters"])
     np.savetxt(paths[1], result.samples, delimiter=",", header=header, comments="")
-    paths[2].write_text(calibrated_scenario_text(doc, paths[2]))
+    paths[2].write_text(calibrated_scenario_text(doc, final / paths[2].name))
     return paths
 
 

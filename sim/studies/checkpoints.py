@@ -5,10 +5,12 @@ written atomically (a temporary file in the same folder, renamed), next to a man
 ``.shards/campaign.json`` naming the campaign (a fingerprint of its resolved configuration,
 its study and the package version). ``--resume`` reads the shards of the same campaign
 and flies only the runs they lack. When the campaign completes, the one table
-``runs.parquet`` (and ``runs.csv``) and ``study.json`` are written atomically, then the
-shards are removed: no temporary file is left behind, and a killed campaign leaves only
-whole shards. Starting a campaign (not resuming) into a folder removes the shards of
-another one first, so that two campaigns never mix.
+``runs.parquet`` (and ``runs.csv``), ``study.json`` and ``study.resolved.toml`` are written
+as one set through a staging folder and a journaled commit (:mod:`sim.io.outputs`: never
+a mix of two campaigns' files), then the shards are removed: no temporary file is left
+behind, and a killed campaign leaves only whole shards. Starting a campaign (not
+resuming) into a folder removes the shards of another one first, so that two campaigns
+never mix.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from sim.config.errors import ScenarioError
 from sim.config.tree import dump_config
+from sim.io.outputs import OutputError, open_folder, prepare_folder
 from sim.io.tables import read_parquet, write_csv, write_parquet
 from sim.results.files import atomic_write
 
@@ -47,6 +50,7 @@ class Store:
         self.folder = Path(out)
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(self.folder, None, "a folder for the output, not an existing file")
+        prepare_folder(out)  # before flying: it can be made (and what killed runs left)
         self.shards = self.folder / SHARDS
         self.fingerprint = fingerprint(campaign)
         self.campaign = campaign
@@ -95,19 +99,26 @@ class Store:
         """Write the final table and study record, then remove the checkpoints."""
         from sim.studies.report import study_record
 
-        write_parquet(self.folder / "runs.parquet", result.table)
-        write_csv(self.folder / "runs.csv", result.table)
-        record = study_record(self.campaign, result, table_path=str(self.folder / "runs.parquet"))
-        atomic_write(
-            self.folder / "study.json",
-            lambda f: f.write(json.dumps(record, indent=2, allow_nan=False) + "\n"),
-        )
-        header = (
-            f"# The configuration of {self.campaign.path} as resolved for this "
-            "campaign (extends and overrides applied).\n\n"
-        )
-        atomic_write(
-            self.folder / "study.resolved.toml",
-            lambda f: f.write(header + dump_config(self.campaign.scenario.config)),
-        )
+        folder = open_folder(self.folder)
+        try:
+            try:
+                write_parquet(folder.staging / "runs.parquet", result.table)
+                write_csv(folder.staging / "runs.csv", result.table)
+            except OSError as exc:
+                raise OutputError(f"{self.folder}: a writable folder ({exc.strerror})") from None
+            folder.add_written([folder.staging / "runs.parquet", folder.staging / "runs.csv"])
+            record = study_record(
+                self.campaign, result, table_path=str(self.folder / "runs.parquet")
+            )
+            folder.write_text("study.json", json.dumps(record, indent=2, allow_nan=False) + "\n")
+            header = (
+                f"# The configuration of {self.campaign.path} as resolved for this "
+                "campaign (extends and overrides applied).\n\n"
+            )
+            folder.write_text(
+                "study.resolved.toml", header + dump_config(self.campaign.scenario.config)
+            )
+            folder.commit()
+        finally:
+            folder.discard()
         shutil.rmtree(self.shards, ignore_errors=True)

@@ -46,6 +46,15 @@ def _single_threaded() -> None:
     numba.set_num_threads(1)
 
 
+def _worker_start() -> None:
+    """A local worker process: one thread, and Ctrl-C (which the terminal sends to every
+    process of its group) left to the parent, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _single_threaded()
+
+
 class SerialExecutor:
     """Fly in the calling process (the compiled engine uses all cores within a batch)."""
 
@@ -74,14 +83,25 @@ class ProcessExecutor:
             return
         rec = recipe(campaign)
         workers = self.workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_single_threaded,
-        ) as pool:
+            initializer=_worker_start,
+        )
+        try:
             futures = [pool.submit(run_chunk, rec, ids) for ids in batches]
             for f in as_completed(futures):
                 yield f.result()
+        except BaseException:  # Ctrl-C, an error, or the caller gave up: stop the workers
+            # (the pool keeps its processes by id; a finished pool holds none)
+            running = list((getattr(pool, "_processes", None) or {}).values())
+            for process in running:
+                process.terminate()
+            # joined, so that its queues and their semaphores are released now (an
+            # interrupted program exits without the interpreter's clean-up)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
 
 @dataclass

@@ -37,6 +37,7 @@ import numpy as np
 from scipy import stats
 
 from sim.config.errors import ScenarioError
+from sim.config.files import read_text
 
 DISTRIBUTIONS = ("uniform", "normal", "choice")
 _OPTIONS = ("known", "source", "scenarios", "when", "tied")
@@ -230,14 +231,16 @@ def read_parameters(table: Mapping, file, prefix: str = "parameters") -> tuple:
 
 
 def read_toml(path: str | os.PathLike) -> dict:
-    """A TOML file as a dict; a missing or invalid file is a :class:`ScenarioError`."""
+    """A TOML file as a dict; a missing, unreadable (not a regular file, too large, not
+    UTF-8: :func:`sim.config.files.read_text`) or invalid file is a
+    :class:`ScenarioError`."""
+    text = read_text(path, "TOML file")
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ScenarioError(str(path), None, f"a readable TOML file ({exc.strerror})") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), None, f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(str(path), None, "valid TOML, not nested this deep") from None
 
 
 def read_uncertainty(path: str | os.PathLike) -> UncertaintySpec:

@@ -1,0 +1,101 @@
+"""Ctrl-C: exit 130 and one line wherever it lands (imports, targeting, the compiled
+engine, the report), never a traceback or a lost interrupt (real subprocesses)."""
+
+import importlib
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numba
+import pytest
+
+from sim.cli.signals import Interrupts
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TMA11 = ROOT / "configs" / "soyuz_tma11"
+
+
+class _Frame:
+    def __init__(self, filename, back=None):
+        self.f_code = type("code", (), {"co_filename": filename})()
+        self.f_back = back
+
+
+def test_the_handler_waits_out_a_frame_of_numba():
+    ctrl_c = Interrupts()
+    numba_frame = _Frame(numba.__file__)
+    try:
+        ctrl_c.handler(signal.SIGINT, numba_frame)  # no raise: asked again in a moment
+        assert ctrl_c.timer is not None and ctrl_c.timer.is_alive()
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.handler(signal.SIGINT, _Frame(__file__))
+    finally:
+        ctrl_c.done = True
+        ctrl_c.timer.cancel()
+
+
+def test_the_handler_stops_waiting_after_max_wait(monkeypatch):
+    ctrl_c = Interrupts()
+    try:
+        ctrl_c.first = time.monotonic() - 10.0  # a compilation that runs on and on
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.handler(signal.SIGINT, _Frame(numba.__file__))
+    finally:
+        ctrl_c.done = True
+        ctrl_c.timer.cancel()
+
+
+def test_a_ctrl_c_lost_on_the_way_is_raised_at_the_end():
+    with pytest.raises(KeyboardInterrupt), Interrupts() as ctrl_c:
+        ctrl_c.first = time.monotonic()  # as if an import had swallowed the interrupt
+
+
+@pytest.mark.slow
+def test_ctrl_c_anywhere_in_a_comparison_exits_130_with_one_line():
+    cmd = [sys.executable, "-m", "sim", "compare", str(TMA11), "--json"]
+    t0 = time.monotonic()
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    duration = time.monotonic() - t0
+    outcomes = set()
+    for k in range(16):  # moments spread over the whole run, imports included
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(duration * (0.05 + 0.06 * k))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        if proc.returncode == 0:  # the signal came after the report: the work is done
+            assert err == "" and out.startswith('{"scenarios"')
+        else:
+            assert (proc.returncode, err) == (130, "reentry: interrupted\n")
+            # nothing printed, or (the signal came as it was printed) the whole report
+            assert out == "" or out.endswith("}\n")
+        outcomes.add(proc.returncode)
+    assert 130 in outcomes
+
+
+def test_an_error_after_a_ctrl_c_in_the_compiler_is_the_interrupt(monkeypatch, capsys):
+    """A Ctrl-C raised inside numba's compiler after the handler's wait can leave it
+    failing with another exception (a RuntimeError of its cache): still exit 130."""
+    cli = importlib.import_module("sim.cli.main")
+
+    monkeypatch.setattr("sim.cli.signals._in_callback", lambda frame: True)  # a compile
+
+    def compiling(argv):
+        signal.raise_signal(signal.SIGINT)  # waited out: the handler only notes it
+        raise RuntimeError("no compiled object yet")
+
+    monkeypatch.setattr(cli, "_main", compiling)
+    assert cli.main([]) == 130
+    assert capsys.readouterr().err == "reentry: interrupted\n"
+
+
+def test_an_error_without_a_ctrl_c_is_not_hidden(monkeypatch):
+    cli = importlib.import_module("sim.cli.main")
+
+    def failing(argv):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "_main", failing)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main([])
