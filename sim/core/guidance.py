@@ -29,9 +29,9 @@ import numpy as np
 from sim.core.dynamics import anticipated_load, drag_and_lift, relief_bank, wrap_angle
 from sim.core.layout import BANK, GH, GS, G, P
 from sim.core.predictor import (
-    N_PEAKS,
     PEAK_G,
     PEAK_HEAT_FLUX,
+    PEAKS_SIZE,
     PredictorSettings,
     propagate_peaks,
     range_errors,
@@ -113,7 +113,7 @@ def _predict(t, y, magnitude, gp, gs, pg, tab, target):
         gp[G.predictor_rtol],
     )
     gs[GS.predictions] += 1.0
-    peaks = np.empty(N_PEAKS)
+    peaks = np.empty(PEAKS_SIZE)
     t_end, y_end, reason = propagate_peaks(t, y, pg, tab, settings, peaks)
     if reason != 0:
         # skip-out or no landing: a huge overshoot
