@@ -46,7 +46,8 @@ assert tornado_downrange["high"][j] > tornado_downrange["low"][j]
 # the stuck grid: 7 altitudes x 3 drag coefficients, all landed
 assert len(stuck_grid.table["run"]) == 21 and set(stuck_grid.table["status"]) == {"landed"}
 # the planners' reference bank moves the burn, the guidance still reaches the target
-assert np.all(bank_grid.table["distance_to_target_km"] < 5.0)
+# (within the issue's nominal accuracy, 10 km)
+assert np.all(bank_grid.table["distance_to_target_km"] < 10.0)
 assert np.ptp(bank_grid.table["peak_g"]) > 0.05
 # the downrange is nearly linear and the burn carries most of its variance
 r = indices["downrange_to_target_km"]

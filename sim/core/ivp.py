@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from sim.core import dopri
 from sim.core.dynamics import bank_angle, parachute_drag_area, rhs
@@ -106,6 +105,8 @@ def integrate_segment(
     -------
     scipy.integrate.OdeResult
     """
+    from scipy.integrate import solve_ivp  # the reference path only (0.3 s to import)
+
     args = model.args
     for e in events:
         e.model = model

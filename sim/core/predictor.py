@@ -85,7 +85,7 @@ def propagate(
     reason : int
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
     """
-    peaks = np.zeros(N_PEAKS)
+    peaks = np.zeros(PEAKS_SIZE)
     return propagate_peaks(t, y0, p, tab, settings, peaks)
 
 
@@ -93,6 +93,8 @@ def propagate(
 PEAK_G = 0  #: the largest sensed load [g0]
 PEAK_HEAT_FLUX = 1  #: the largest stagnation-point heat flux [W m^-2]
 N_PEAKS = 2
+#: Length of a ``peaks`` array: the peaks, then the last two samples of each.
+PEAKS_SIZE = N_PEAKS + 8
 
 
 @njit
@@ -115,6 +117,7 @@ def propagate_peaks(
     # the integrators work on borrowed views; the arrays are held to the end (keep_alive)
     owned = (np.empty((8, N_DERIV)), np.empty((3, N_STATE)), np.empty((N_DENSE, N_STATE)))
     k = borrow(owned[0])
+    peaks[:] = math.nan
     peaks[PEAK_G] = 0.0
     peaks[PEAK_HEAT_FLUX] = 0.0
     if settings.step <= 0.0:
@@ -136,13 +139,31 @@ def propagate_peaks(
 
 
 @njit_inline
-def _keep_peaks(k_row, peaks):
-    g = k_row[N_STATE + A.sensed] / G0
-    q = k_row[N_STATE + A.heat_flux]
-    if g > peaks[PEAK_G]:
-        peaks[PEAK_G] = g
-    if q > peaks[PEAK_HEAT_FLUX]:
-        peaks[PEAK_HEAT_FLUX] = q
+def _keep_peaks(t, k_row, peaks):
+    """Keep the largest sensed load and heat flux of the samples so far, each refined by
+    the vertex of the parabola through the three samples around a sampled maximum (the
+    step ends are a few seconds apart against a peak's minute-long rise and fall: the
+    vertex is third-order accurate in the step, the sample itself second-order, and it does
+    not jump as the step sequence shifts)."""
+    for j in range(2):
+        v = k_row[N_STATE + A.sensed] / G0 if j == 0 else k_row[N_STATE + A.heat_flux]
+        base = N_PEAKS + 4 * j  # (t, v) of the sample before the last, then of the last
+        if v > peaks[j]:
+            peaks[j] = v
+        ta, va, tb, vb = peaks[base], peaks[base + 1], peaks[base + 2], peaks[base + 3]
+        if not math.isnan(ta) and vb >= va and vb >= v and t > tb > ta:
+            d1 = (vb - va) / (tb - ta)
+            d2 = (v - vb) / (t - tb)
+            a = (d2 - d1) / (t - ta)
+            if a < 0.0:
+                tv = 0.5 * (ta + tb) - d1 / (2.0 * a)
+                top = va + d1 * (tv - ta) + a * (tv - ta) * (tv - tb)
+                if top > peaks[j]:
+                    peaks[j] = top
+        if not math.isnan(tb) and t <= tb:
+            continue  # a repeated sample (the stop located inside the last step)
+        peaks[base], peaks[base + 1] = tb, vb
+        peaks[base + 2], peaks[base + 3] = t, v
 
 
 @njit_inline
@@ -165,7 +186,7 @@ def _fixed(t, y, p, tab, settings, k, peaks):
         step = settings.coast_step if h_prev > settings.coast_altitude else settings.step
         step = min(step, t_max - t)
         _rk4(t, y, step, p, tab, k1, k2, k3, k4, tmp, yn)
-        _keep_peaks(k1, peaks)  # the step's start (k1 holds its step quantities)
+        _keep_peaks(t, k1, peaks)  # the step's start (k1 holds its step quantities)
         h = _altitude(yn)
         if h <= stop_altitude:
             # secant on the step fraction: a few RK4 sub-steps from the step's start
@@ -218,7 +239,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
     if alt <= settings.stop_altitude:
         return t, STOP_ALTITUDE
     rhs_into(t, y, p, tab, k[0])
-    _keep_peaks(k[0], peaks)
+    _keep_peaks(t, k[0], peaks)
     h = dopri.initial_step(t, y, k[0], p, tab, rtol, atol, 1e4, tmp, ynew)
     while t < settings.t_max:
         h = min(h, settings.t_max - t)
@@ -230,7 +251,7 @@ def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
                 break
             continue
         alt_new = k[6, N_STATE + A.altitude]
-        _keep_peaks(k[6], peaks)
+        _keep_peaks(t + h, k[6], peaks)
         if alt_new <= settings.stop_altitude:
             dopri.dense_coefficients(y, ynew, h, k, coef)
             theta = locate.root(

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, timedelta
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 from sim.core.layout import OUTPUTS
 from sim.models.earth import GeoPoint
@@ -273,6 +272,8 @@ def _peak(traj, column, sign=1.0):
     of the discrete and refined values is returned (a peak at a phase change, where the
     column jumps, stays at the step).
     """
+    from scipy.optimize import minimize_scalar  # trajectories without engine peaks
+
     values = sign * np.asarray(traj[column], dtype=float)
     times = np.asarray(traj["time"], dtype=float)
     i = int(np.argmax(values))
@@ -321,6 +322,8 @@ def _time_above(traj, column, threshold, subdivisions=8):
     Each integrator step is subdivided to detect crossings between steps; every crossing
     is then found by Brent's method on the dense output.
     """
+    from scipy.optimize import brentq
+
     if not traj.segments:
         t = np.asarray(traj["time"])
         above = np.asarray(traj[column]) > threshold
@@ -367,10 +370,33 @@ def _first_crossing(traj, column, level):
     a, b = float(times[j - 1]), float(times[j])
     if b <= a:
         return b
-    try:
-        return brentq(lambda t: _at(traj, column, t) - level, a, b, xtol=1e-6)
-    except ValueError:  # a jump at a phase change
+    return _bracketed_root(lambda t: _at(traj, column, t) - level, a, b, 1e-6)
+
+
+def _bracketed_root(f, a, b, xtol):
+    """A root of f in [a, b] by the Illinois false position (f(a) > 0 >= f(b)); b when f
+    does not change sign there (a jump at a phase change). Its own few lines: importing
+    scipy.optimize for it would cost every command 0.3 s."""
+    fa, fb = f(a), f(b)
+    if not (fa > 0.0 >= fb):
         return b
+    side = 0
+    while b - a > xtol:
+        c = b - fb * (b - a) / (fb - fa)
+        fc = f(c)
+        if fc > 0.0:
+            a, fa = c, fc
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b, fb = c, fc
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        if fc == 0.0:
+            return c
+    return b
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ _PUBLIC = {
     "exceedance": "sim.studies.intervals",
     "quantile_ci": "sim.studies.intervals",
     "bootstrap_ci": "sim.studies.intervals",
-    "SerialExecutor": "sim.studies.executors",
+    "SerialExecutor": "sim.studies.campaign",
     "ProcessExecutor": "sim.studies.executors",
     "DaskExecutor": "sim.studies.executors",
 }

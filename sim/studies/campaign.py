@@ -14,7 +14,7 @@ completes.
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -205,6 +205,17 @@ class CampaignResult:
         return pd.DataFrame(self.table)
 
 
+class SerialExecutor:
+    """Fly in the calling process (the compiled engine uses all cores within a batch)."""
+
+    name = "serial"
+
+    def map(self, campaign, batches: Iterable) -> Iterator[dict]:
+        """Table rows of each batch, in order."""
+        for ids in batches:
+            yield campaign.run_chunk(ids)
+
+
 def run_campaign(
     campaign: Campaign,
     *,
@@ -218,7 +229,7 @@ def run_campaign(
     Parameters
     ----------
     executor : sim.studies.executors.Executor, optional
-        Default: this process (:class:`~sim.studies.executors.SerialExecutor`).
+        Default: this process (:class:`SerialExecutor`).
     out : path-like, optional
         Output folder: checkpoint shards while running, the final table at the end
         (:mod:`sim.studies.checkpoints`).
@@ -228,7 +239,6 @@ def run_campaign(
         Called with the number of runs finished by each batch.
     """
     from sim.studies import checkpoints
-    from sim.studies.executors import SerialExecutor
 
     executor = executor or SerialExecutor()
     start = time.perf_counter()

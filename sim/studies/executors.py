@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from sim.studies.campaign import Campaign, SerialExecutor
+
 #: Campaigns built in this process, by recipe (worker processes keep theirs).
 _CAMPAIGNS: dict = {}
 
@@ -29,8 +31,6 @@ def recipe(campaign) -> tuple:
 def _campaign_of(rec: tuple):
     key = rec[:4]
     if key not in _CAMPAIGNS:
-        from sim.studies.campaign import Campaign
-
         _CAMPAIGNS[key] = Campaign(rec[0], rec[4], samples=rec[2], seed=rec[3])
     return _CAMPAIGNS[key]
 
@@ -53,17 +53,6 @@ def _worker_start() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _single_threaded()
-
-
-class SerialExecutor:
-    """Fly in the calling process (the compiled engine uses all cores within a batch)."""
-
-    name = "serial"
-
-    def map(self, campaign, batches: Iterable) -> Iterator[dict]:
-        """Table rows of each batch, in order."""
-        for ids in batches:
-            yield campaign.run_chunk(ids)
 
 
 @dataclass
