@@ -199,3 +199,10 @@ def test_plots_draw_the_footprint_and_the_distributions(tmp_path, capsys):
 
 def test_plots_need_a_folder(capsys):
     assert "--plots" in _one_line_error(capsys, BALLISTIC_MC, "--plots")
+
+
+def test_dask_executor_without_dask_is_a_user_error(capsys, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # not installed
+    code, _, err = _sweep(capsys, BALLISTIC_MC, "--samples", "10", "--executor", "dask")
+    assert code == 2
+    assert "--executor" in err and "reentry-sim[dask]" in err and "Traceback" not in err
