@@ -151,7 +151,10 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
             import distributed  # noqa: F401
         except ImportError:
             raise ScenarioError(
-                "--executor", None, "dask installed: pip install 'reentry-sim[dask]'"
+                "--executor",
+                None,
+                "dask and distributed for --executor dask (the 'dask' extra: pip install -e "
+                "'.[dask]' in a clone)",
             ) from None
     executor = executor_named(args.executor, workers=args.workers, scheduler=args.scheduler)
     bar = None
@@ -171,6 +174,7 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
                 leave=False,
                 desc=campaign.scenario.name,
                 dynamic_ncols=True,
+                disable=None,  # a bar on a terminal only, not in a log
             )
     try:
         result = run_campaign(

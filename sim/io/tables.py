@@ -49,7 +49,7 @@ def _pyarrow():
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise ImportError(
-            "campaign tables need pyarrow: pip install 'reentry-sim[studies]'"
+            "campaign tables need pyarrow: the 'studies' extra, pip install -e '.[studies]'"
         ) from exc
     return pa, pq
 

@@ -363,7 +363,7 @@ def calibrate(
         import emcee
     except ImportError as exc:
         raise ImportError(
-            "calibration needs emcee: pip install 'reentry-sim[uncertainty]'"
+            "calibration needs emcee: the 'uncertainty' extra, pip install -e '.[uncertainty]'"
         ) from exc
     start = time.perf_counter()
     say = progress or (lambda _t: None)

@@ -200,7 +200,8 @@ class CampaignResult:
             import pandas as pd
         except ImportError as exc:
             raise ImportError(
-                "CampaignResult.dataframe() needs pandas: pip install 'reentry-sim[studies]'"
+                "CampaignResult.dataframe() needs pandas: the 'studies' extra, "
+                "pip install -e '.[studies]'"
             ) from exc
         return pd.DataFrame(self.table)
 

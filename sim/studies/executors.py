@@ -109,7 +109,8 @@ class DaskExecutor:
             from distributed import Client, LocalCluster, as_completed
         except ImportError as exc:
             raise ImportError(
-                "--executor dask needs dask: pip install 'reentry-sim[dask]'"
+                "--executor dask needs dask and distributed: the 'dask' extra, "
+                "pip install -e '.[dask]'"
             ) from exc
         batches = list(batches)
         if not batches:

@@ -329,7 +329,7 @@ def sobol_indices(
         from SALib.sample import sobol as sobol_sample
     except ImportError as exc:
         raise ImportError(
-            "Sobol indices need SALib: pip install 'reentry-sim[uncertainty]'"
+            "Sobol indices need SALib: the 'uncertainty' extra, pip install -e '.[uncertainty]'"
         ) from exc
     problem = {
         "num_vars": len(parameters),
