@@ -2,6 +2,7 @@
 guidance history as CSV (besides the trajectory's own :meth:`Trajectory.to_csv`). A
 table is a dict of column name -> numpy array (strings as object arrays)."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -82,10 +83,18 @@ def write_csv(path: Path, table: dict) -> None:
     def writer(f):
         w = csv.writer(f)
         w.writerow(names)
-        for i in range(len(table[names[0]]) if names else 0):
-            w.writerow([_cell(table[n][i]) for n in names])
+        w.writerows(zip(*(_cells(np.asarray(table[n])) for n in names), strict=True))
 
     atomic_write(path, writer)
+
+
+def _cells(column: np.ndarray) -> list[str]:
+    """A column's CSV cells: floats by repr (empty when not finite), integers, text."""
+    if column.dtype.kind == "f":
+        return [repr(v) if math.isfinite(v) else "" for v in column.tolist()]
+    if column.dtype.kind in "iu":
+        return [str(v) for v in column.tolist()]
+    return [_cell(v) for v in column]
 
 
 def _cell(v) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from sim.config.study import Dispersion, StudySpec
 
@@ -57,12 +57,64 @@ def uniforms(seed: int, key: str, run_ids: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class _Normal:
+    """A normal distribution, truncated to [a, b] standard deviations (inverse CDF by
+    ndtri: scipy.stats costs a second and a half to import)."""
+
+    mean: float
+    std: float
+    a: float = -math.inf
+    b: float = math.inf
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        if self.a > 0.0:  # in the upper tail: by the survival function, for precision
+            sa, sb = ndtr(-self.a), ndtr(-self.b)
+            z = -ndtri((1.0 - u) * sa + u * sb)
+        else:
+            lo, hi = ndtr(self.a), ndtr(self.b)
+            z = ndtri(lo + u * (hi - lo))
+        return self.mean + self.std * np.clip(z, self.a, self.b)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        lo, hi = ndtr(self.a), ndtr(self.b)
+        z = (np.asarray(x, dtype=float) - self.mean) / self.std
+        return np.clip((ndtr(np.clip(z, self.a, self.b)) - lo) / (hi - lo), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class _Uniform:
+    low: float
+    high: float
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0, 1)
+
+
+@dataclass(frozen=True)
+class _LogNormal:
+    sigma: float
+    median: float
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.median * np.exp(self.sigma * ndtri(np.asarray(u, dtype=float)))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            return ndtr(np.log(np.maximum(x, 0.0) / self.median) / self.sigma)
+
+
+@dataclass(frozen=True)
 class Marginal:
     """A dispersion resolved against the scenario's value: its inverse CDF."""
 
     dispersion: Dispersion
     nominal: object
-    frozen: Any = None  #: a scipy.stats frozen distribution (numeric kinds)
+    frozen: Any = None  #: the distribution (numeric kinds): ppf and cdf
     truncated: float = 0.0  #: probability mass removed by truncation
 
     def ppf(self, u: np.ndarray):
@@ -78,7 +130,7 @@ class Marginal:
 
     def normal_score(self, x: np.ndarray) -> np.ndarray:
         """The standard-normal score of values (the copula's coordinates)."""
-        return stats.norm.ppf(self.frozen.cdf(x))
+        return ndtri(self.frozen.cdf(x))
 
 
 def marginal(d: Dispersion, nominal) -> Marginal:
@@ -100,8 +152,8 @@ def marginal(d: Dispersion, nominal) -> Marginal:
             low = 0.0  # a positive quantity stays positive
         a = -np.inf if low is None else (low - mean) / std
         b = np.inf if d.high is None else (d.high - mean) / std
-        removed = float(stats.norm.cdf(a) + stats.norm.sf(b))
-        return Marginal(d, nominal, stats.truncnorm(a, b, loc=mean, scale=std), removed)
+        removed = float(ndtr(a) + ndtr(-b))
+        return Marginal(d, nominal, _Normal(mean, std, a, b), removed)
     if d.distribution == "uniform":
         if d.low is not None:
             assert d.high is not None
@@ -113,10 +165,10 @@ def marginal(d: Dispersion, nominal) -> Marginal:
                 else abs(float(nominal)) * float(d.half_width_rel or 0.0)
             )
             low, high = float(nominal) - width, float(nominal) + width
-        return Marginal(d, nominal, stats.uniform(loc=low, scale=high - low))
+        return Marginal(d, nominal, _Uniform(low, high))
     median = float(nominal if d.median is None else d.median)
     assert d.sigma is not None
-    return Marginal(d, nominal, stats.lognorm(s=d.sigma, scale=median))
+    return Marginal(d, nominal, _LogNormal(d.sigma, median))
 
 
 @dataclass
@@ -188,16 +240,18 @@ class Sampler:
         else:
             u = self._design_rows(ids)
         if self._chol is not None:
-            u = stats.norm.cdf(stats.norm.ppf(u) @ self._chol.T)
+            u = ndtr(ndtri(u) @ self._chol.T)
         return {k: m.ppf(u[:, j]) for j, (k, m) in enumerate(self.marginals.items())}
 
     def _design_rows(self, ids: np.ndarray) -> np.ndarray:
         if self._design is None:
+            from scipy.stats import qmc  # only for these designs (a second to import)
+
             n, dim = self.spec.samples, len(self.marginals)
             if self.spec.kind == "lhs":
-                engine = stats.qmc.LatinHypercube(d=dim, seed=self.spec.seed)
+                engine = qmc.LatinHypercube(d=dim, seed=self.spec.seed)
             else:
-                engine = stats.qmc.Sobol(d=dim, scramble=True, seed=self.spec.seed)
+                engine = qmc.Sobol(d=dim, scramble=True, seed=self.spec.seed)
             self._design = np.clip(engine.random(n), 1e-12, 1.0 - 1e-12)
         return self._design[ids]
 

@@ -98,3 +98,25 @@ def test_a_grid_enumerates_products_and_zips():
     assert v[0] == {"a": 1.0, "b": "x"} and v[5] == {"a": 2.0, "b": "z"}
     zipped = StudySpec("grid", 0, 0, 10, (), (("a", (1, 2)), ("b", (3, 4))), "zip")
     assert Sampler(zipped, {}).variants(range(2)) == [{"a": 1.0, "b": 3.0}, {"a": 2.0, "b": 4.0}]
+
+
+@pytest.mark.parametrize(
+    "a,b", [(-np.inf, np.inf), (-10.0, np.inf), (-2.0, 1.5), (0.5, np.inf), (3.0, 5.0)]
+)
+def test_inverse_cdfs_agree_with_scipy_stats(a, b):
+    """The samplers' own inverse CDFs (without importing scipy.stats) against scipy.stats:
+    1e-12 standard deviations over the bulk (measured 1e-13, both double precision), and
+    the copula's CDF to 1e-12."""
+    from scipy import stats
+
+    from sim.studies.sampling import _LogNormal, _Normal, _Uniform
+
+    u = np.linspace(1e-9, 1 - 1e-9, 2001)
+    mine, ref = _Normal(1.0, 0.1, a, b), stats.truncnorm(a, b, loc=1.0, scale=0.1)
+    np.testing.assert_allclose(mine.ppf(u), ref.ppf(u), rtol=0, atol=1e-13)
+    x = np.linspace(0.5, 1.5, 101)
+    np.testing.assert_allclose(mine.cdf(x), ref.cdf(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(_Uniform(2.0, 5.0).ppf(u), stats.uniform(2.0, 3.0).ppf(u))
+    np.testing.assert_allclose(
+        _LogNormal(0.2, 3.0).ppf(u), stats.lognorm(s=0.2, scale=3.0).ppf(u), rtol=1e-14
+    )
