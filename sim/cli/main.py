@@ -345,7 +345,8 @@ def _plot_folder(args, overrides):
 def _plot(scenarios, args):
     from sim.plotting.report import results_of
 
-    return _draw(lambda: results_of(compare(scenarios, with_baseline=False)), args)
+    # several scenarios: against their baseline, as compare draws them
+    return _draw(lambda: results_of(compare(scenarios, with_baseline=len(scenarios) > 1)), args)
 
 
 def _draw(results_of, args):

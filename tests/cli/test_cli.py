@@ -442,3 +442,22 @@ def test_compare_tma11_plots_within_a_minute(capsys, tmp_path):
     doc = json.loads((tmp_path / "tracks.geojson").read_text())
     kinds = [f["properties"]["kind"] for f in doc["features"]]
     assert kinds.count("track") == 3 and kinds.count("documented") == 1
+
+
+def test_plot_of_several_scenarios_draws_them_against_their_baseline(monkeypatch):
+    """`reentry plot FOLDER` reports the scenarios as `compare` does: against the
+    baseline (the nominal), so that the report's misses are filled in."""
+    import importlib
+
+    cli = importlib.import_module("sim.cli.main")  # the module (sim.cli.main is also a name)
+    drawn = {}
+
+    def capture(results_of, args):
+        drawn["doc"] = results_of().document
+        return 0
+
+    monkeypatch.setattr(cli, "_draw", capture)
+    assert cli.main(["plot", str(TMA11), "--figure", "x.png"]) == 0
+    assert drawn["doc"]["reference"] == "nominal"
+    by_name = {s["name"]: s for s in drawn["doc"]["scenarios"]}
+    assert by_name["ballistic"]["miss_along_track_km"] < -300.0
