@@ -181,8 +181,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+#: Optional libraries -> the extra of pyproject.toml that installs them.
+OPTIONAL_MODULES = {
+    "pyproj": "studies",
+    "pyarrow": "studies",
+    "pandas": "studies",
+    "tqdm": "studies",
+    "distributed": "dask",
+    "dask": "dask",
+    "SALib": "uncertainty",
+    "emcee": "uncertainty",
+}
+
+
 def _main(argv):
     parser = _parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         if args.command is None:
@@ -196,6 +210,19 @@ def _main(argv):
         return EXIT_USER_ERROR
     except ScenarioError as exc:
         print(f"reentry: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ImportError as exc:
+        # an optional library missing (ours say which extra installs it)
+        name = exc.name or getattr(exc.__cause__, "name", None) or ""
+        extra = OPTIONAL_MODULES.get(name.split(".")[0])
+        if extra is None:
+            raise
+        command = getattr(args, "command", None)
+        print(
+            f"reentry: error: {command}: needs {name} (the '{extra}' extra: "
+            f"pip install -e '.[{extra}]' in a clone)",
+            file=sys.stderr,
+        )
         return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader stopped early (e.g. `| head`): not an error of the run. Point stdout

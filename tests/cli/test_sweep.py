@@ -206,3 +206,18 @@ def test_dask_executor_without_dask_is_a_user_error(capsys, monkeypatch):
     code, _, err = _sweep(capsys, BALLISTIC_MC, "--samples", "10", "--executor", "dask")
     assert code == 2
     assert "--executor" in err and ".[dask]" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("module,extra", [("pyproj", "studies"), ("pyarrow", "studies")])
+def test_a_missing_optional_library_is_a_user_error(capsys, monkeypatch, tmp_path, module, extra):
+    """Installed without the studies' extra: exit 2 naming the library and the extra."""
+    from sim.models.geodesy import _pyproj_geod
+
+    _pyproj_geod.cache_clear()  # the Geod of earlier tests: made again after this one
+    monkeypatch.setitem(__import__("sys").modules, module, None)  # not installed
+    try:
+        code, _, err = _sweep(capsys, BALLISTIC_MC, "--samples", "10", "--out", tmp_path / "o")
+    finally:
+        _pyproj_geod.cache_clear()
+    assert code == 2, err
+    assert module in err and f".[{extra}]" in err and "Traceback" not in err
