@@ -185,16 +185,25 @@ def quantile_ci(values: npt.ArrayLike, q: float, level: float = 0.95) -> tuple[f
         small to bound the quantile at that confidence (``high`` of the 99.7th
         percentile needs at least 1228 values at 95 %).
     """
-    from scipy.stats import binom
-
     v, _ = _finite(values)
     n = int(v.size)
     if n == 0:
         return math.nan, -math.inf, math.inf
     v = np.sort(v)
     alpha = 1.0 - level
-    lo_rank = int(binom.ppf(alpha / 2, n, q))
-    hi_rank = int(binom.ppf(1.0 - alpha / 2, n, q)) + 1
+    lo_rank = binomial_ppf(alpha / 2, n, q)
+    hi_rank = binomial_ppf(1.0 - alpha / 2, n, q) + 1
     low = float(v[lo_rank - 1]) if lo_rank >= 1 else -math.inf
     high = float(v[hi_rank - 1]) if hi_rank <= n else math.inf
     return float(np.quantile(v, q)), low, high
+
+
+def binomial_ppf(p: float, n: int, q: float) -> int:
+    """The smallest ``k`` whose binomial ``(n, q)`` distribution function reaches ``p``
+    (``scipy.stats.binom.ppf``, by ``scipy.special.bdtr`` over every ``k``: importing
+    scipy.stats would cost every sweep a second and a half)."""
+    from scipy.special import bdtr
+
+    cdf = bdtr(np.arange(n + 1), n, q)
+    # a distribution function that reaches p up to rounding counts (as scipy's ppf)
+    return int(min(np.searchsorted(cdf, p * (1.0 - 1e-12), side="left"), n))

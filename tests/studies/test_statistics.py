@@ -373,3 +373,16 @@ def test_quantile_ci_cannot_bound_an_extreme_quantile_of_a_small_sample():
     x = np.random.default_rng(2).normal(size=1227)
     assert quantile_ci(x, 0.997)[2] == math.inf
     assert quantile_ci(np.r_[x, 0.0], 0.997)[2] < math.inf
+
+
+def test_binomial_ppf_is_scipy_stats():
+    """The order-statistic ranks without scipy.stats: the same ranks as binom.ppf over
+    sample sizes, quantiles and levels (exact ties, e.g. n = 37 at the median, included)."""
+    from scipy.stats import binom
+
+    from sim.studies.intervals import binomial_ppf
+
+    for n in (1, 2, 5, 37, 100, 1228, 5000, 100_000):
+        for q in (0.003, 0.05, 0.5, 0.95, 0.997, 0.9985):
+            for p in (1e-4, 0.025, 0.5, 0.975, 0.9999):
+                assert binomial_ppf(p, n, q) == int(binom.ppf(p, n, q)), (n, q, p)
