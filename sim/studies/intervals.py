@@ -206,4 +206,4 @@ def binomial_ppf(p: float, n: int, q: float) -> int:
 
     cdf = bdtr(np.arange(n + 1), n, q)
     # a distribution function that reaches p up to rounding counts (as scipy's ppf)
-    return int(min(np.searchsorted(cdf, p * (1.0 - 1e-12), side="left"), n))
+    return min(int(np.searchsorted(cdf, p * (1.0 - 1e-12), side="left")), n)
