@@ -7,7 +7,6 @@ WGS-84 ellipsoid by geodesics from the centre (each point at its distance and be
 the centre: the azimuthal equidistant map of the ellipse).
 """
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.models.geodesy import geodesic_direct
+from sim.models.geodesy import ellipse_points
 from sim.results.trajectory import Trajectory
 
 #: The colours of the scenarios, by position (Okabe and Ito's; yellow left out, too pale on
@@ -110,21 +109,8 @@ def ellipse_outline(
     lat, lon : ndarray
         [deg]; longitudes continuous along the outline (not wrapped).
     """
-    theta = np.linspace(0.0, 2.0 * math.pi, n)
-    az = math.radians(azimuth_deg)
-    u = semi_major_km * np.cos(theta)  # along the major axis
-    v = semi_minor_km * np.sin(theta)  # along the minor axis, 90 deg clockwise of it
-    east = u * math.sin(az) + v * math.cos(az)
-    north = u * math.cos(az) - v * math.sin(az)
-    distance_m = 1e3 * np.hypot(east, north)
-    bearing = np.degrees(np.arctan2(east, north))
-    lat = np.empty(n)
-    lon = np.empty(n)
-    for k in range(n):
-        lat[k], lon[k], _ = geodesic_direct(lat_deg, lon_deg, float(bearing[k]), distance_m[k])
-    lon = lon_deg + (lon - lon_deg + 180.0) % 360.0 - 180.0
-    lat[-1], lon[-1] = lat[0], lon[0]
-    return lat, lon
+    lat, lon = ellipse_points(lat_deg, lon_deg, semi_major_km, semi_minor_km, azimuth_deg, n)
+    return lat, lon_deg + (lon - lon_deg + 180.0) % 360.0 - 180.0
 
 
 def as_ellipse(item: Any) -> Ellipse:

@@ -257,3 +257,101 @@ def along_cross_track_many(
         along[active[off]] = (s + step)[off]
         active = active[off & (np.abs(step) >= 1e-4)]
     return along.reshape(shape), cross.reshape(shape)
+
+
+# Local east-north frames (Monte Carlo footprints and their ellipses)
+
+
+def local_east_north(
+    lat_deg: npt.ArrayLike,
+    lon_deg: npt.ArrayLike,
+    ref_lat_deg: npt.ArrayLike,
+    ref_lon_deg: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Points in the azimuthal equidistant frame of a reference point on WGS-84.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like
+        Points [deg]; NaN for runs that did not land (they give NaN).
+    ref_lat_deg, ref_lon_deg : array_like
+        The frame's origin [deg] (broadcast with the points).
+
+    Returns
+    -------
+    east_km, north_km : ndarray
+        ``d sin(az)`` and ``d cos(az)`` [km], with ``d`` the geodesic distance from the
+        origin to the point and ``az`` its azimuth at the origin.
+    """
+    d_m, az_deg, _ = geodesic_inverse_many(ref_lat_deg, ref_lon_deg, lat_deg, lon_deg)
+    az = np.radians(az_deg)
+    return d_m * np.sin(az) / 1e3, d_m * np.cos(az) / 1e3
+
+
+def local_to_geodetic(
+    east_km: npt.ArrayLike,
+    north_km: npt.ArrayLike,
+    ref_lat_deg: npt.ArrayLike,
+    ref_lon_deg: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """The inverse of :func:`local_east_north`: points of the local frame on WGS-84.
+
+    Parameters
+    ----------
+    east_km, north_km : array_like
+        Coordinates in the frame of the reference point [km].
+    ref_lat_deg, ref_lon_deg : array_like
+        The frame's origin [deg].
+
+    Returns
+    -------
+    lat_deg, lon_deg : ndarray
+        The points [deg], longitudes in [-180, 180].
+    """
+    e = np.asarray(east_km, dtype=np.float64)
+    n = np.asarray(north_km, dtype=np.float64)
+    az_deg = np.degrees(np.arctan2(e, n))
+    lat, lon, _ = geodesic_direct_many(ref_lat_deg, ref_lon_deg, az_deg, np.hypot(e, n) * 1e3)
+    return lat, lon
+
+
+def ellipse_points(
+    center_lat: float,
+    center_lon: float,
+    semi_major_km: float,
+    semi_minor_km: float,
+    azimuth_deg: float,
+    n: int = 181,
+) -> tuple[FloatArray, FloatArray]:
+    """Points of an ellipse of the local frame of its centre, on WGS-84 (maps, KML).
+
+    The ellipse ``(a cos t) u + (b sin t) v`` of the centre's azimuthal equidistant frame
+    (``u`` the major axis, ``v`` at right angles to it), taken to the ellipsoid by the
+    inverse of :func:`local_east_north` (direct geodesics from the centre), so that it is
+    exactly the ellipse :func:`sim.studies.statistics.footprint` measured.
+
+    Parameters
+    ----------
+    center_lat, center_lon : float
+        Centre [deg].
+    semi_major_km, semi_minor_km : float
+        Semi-axes [km].
+    azimuth_deg : float
+        Azimuth of the major axis [deg, clockwise from north].
+    n : int
+        Points; the first and last are the same (a closed ring, as KML wants).
+
+    Returns
+    -------
+    lat_deg, lon_deg : ndarray
+        The ring [deg], shape ``(n,)``.
+    """
+    t = np.linspace(0.0, 2.0 * math.pi, n)
+    az = math.radians(azimuth_deg)
+    along = semi_major_km * np.cos(t)
+    across = semi_minor_km * np.sin(t)
+    east = along * math.sin(az) + across * math.cos(az)
+    north = along * math.cos(az) - across * math.sin(az)
+    lat, lon = local_to_geodetic(east, north, center_lat, center_lon)
+    lat[-1], lon[-1] = lat[0], lon[0]
+    return lat, lon

@@ -42,7 +42,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.models.geodesy import along_cross_track_many, geodesic_direct_many, geodesic_inverse_many
+from sim.models.geodesy import (
+    along_cross_track_many,
+    ellipse_points,
+    geodesic_direct_many,
+    geodesic_inverse_many,
+    local_east_north,
+    local_to_geodetic,
+)
 from sim.studies.intervals import bootstrap_ci, column_summary, exceedance, quantile_ci
 
 __all__ = [
@@ -70,62 +77,6 @@ Covariance = tuple[tuple[float, float], tuple[float, float]]
 MEAN_TOLERANCE_KM = 1e-9
 #: At most this many moves of the frame origin for the mean landing point.
 MEAN_MAX_ITERATIONS = 50
-
-
-# -- the local frame ------------------------------------------------------------------------
-
-
-def local_east_north(
-    lat_deg: npt.ArrayLike,
-    lon_deg: npt.ArrayLike,
-    ref_lat_deg: npt.ArrayLike,
-    ref_lon_deg: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray]:
-    """Points in the azimuthal equidistant frame of a reference point on WGS-84.
-
-    Parameters
-    ----------
-    lat_deg, lon_deg : array_like
-        Points [deg]; NaN for runs that did not land (they give NaN).
-    ref_lat_deg, ref_lon_deg : array_like
-        The frame's origin [deg] (broadcast with the points).
-
-    Returns
-    -------
-    east_km, north_km : ndarray
-        ``d sin(az)`` and ``d cos(az)`` [km], with ``d`` the geodesic distance from the
-        origin to the point and ``az`` its azimuth at the origin.
-    """
-    d_m, az_deg, _ = geodesic_inverse_many(ref_lat_deg, ref_lon_deg, lat_deg, lon_deg)
-    az = np.radians(az_deg)
-    return d_m * np.sin(az) / 1e3, d_m * np.cos(az) / 1e3
-
-
-def local_to_geodetic(
-    east_km: npt.ArrayLike,
-    north_km: npt.ArrayLike,
-    ref_lat_deg: npt.ArrayLike,
-    ref_lon_deg: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray]:
-    """The inverse of :func:`local_east_north`: points of the local frame on WGS-84.
-
-    Parameters
-    ----------
-    east_km, north_km : array_like
-        Coordinates in the frame of the reference point [km].
-    ref_lat_deg, ref_lon_deg : array_like
-        The frame's origin [deg].
-
-    Returns
-    -------
-    lat_deg, lon_deg : ndarray
-        The points [deg], longitudes in [-180, 180].
-    """
-    e = np.asarray(east_km, dtype=np.float64)
-    n = np.asarray(north_km, dtype=np.float64)
-    az_deg = np.degrees(np.arctan2(e, n))
-    lat, lon, _ = geodesic_direct_many(ref_lat_deg, ref_lon_deg, az_deg, np.hypot(e, n) * 1e3)
-    return lat, lon
 
 
 def geodesic_mean(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> tuple[float, float, int, bool]:
@@ -264,48 +215,6 @@ def _mahalanobis2(east: FloatArray, north: FloatArray, cov: Covariance) -> Float
             # off the degenerate axis by more than the rounding of the coordinates
             out += np.where(np.abs(comp) > 1e-9 * math.sqrt(lam1), np.inf, 0.0)
     return out
-
-
-def ellipse_points(
-    center_lat: float,
-    center_lon: float,
-    semi_major_km: float,
-    semi_minor_km: float,
-    azimuth_deg: float,
-    n: int = 181,
-) -> tuple[FloatArray, FloatArray]:
-    """Points of an ellipse of the local frame of its centre, on WGS-84 (maps, KML).
-
-    The ellipse ``(a cos t) u + (b sin t) v`` of the centre's azimuthal equidistant frame
-    (``u`` the major axis, ``v`` at right angles to it), taken to the ellipsoid by the
-    inverse of :func:`local_east_north` (direct geodesics from the centre), so that it is
-    exactly the ellipse :func:`footprint` measured.
-
-    Parameters
-    ----------
-    center_lat, center_lon : float
-        Centre [deg].
-    semi_major_km, semi_minor_km : float
-        Semi-axes [km].
-    azimuth_deg : float
-        Azimuth of the major axis [deg, clockwise from north].
-    n : int
-        Points; the first and last are the same (a closed ring, as KML wants).
-
-    Returns
-    -------
-    lat_deg, lon_deg : ndarray
-        The ring [deg], shape ``(n,)``.
-    """
-    t = np.linspace(0.0, 2.0 * math.pi, n)
-    az = math.radians(azimuth_deg)
-    along = semi_major_km * np.cos(t)
-    across = semi_minor_km * np.sin(t)
-    east = along * math.sin(az) + across * math.cos(az)
-    north = along * math.cos(az) - across * math.sin(az)
-    lat, lon = local_to_geodetic(east, north, center_lat, center_lon)
-    lat[-1], lon[-1] = lat[0], lon[0]
-    return lat, lon
 
 
 # -- footprints -------------------------------------------------------------------------------
