@@ -7,26 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 
-def atomic_write(path: str | os.PathLike, writer: Callable[[Any], object], mode: str = "w") -> None:
-    """Write a file through a temporary file in the same folder and a rename, so that a
-    reader never sees a half-written result."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, mode, newline="" if "b" not in mode else None) as f:
-            writer(f)
-        # mkstemp makes the file private (0600): give it the mode of a new file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """A temporary file name beside ``path`` for a writer that takes a name (a library's
@@ -39,6 +19,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes the file private (0600): give it the mode of a new file
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -47,3 +28,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path: str | os.PathLike, writer: Callable[[Any], object], mode: str = "w") -> None:
+    """Write a file through a temporary file in the same folder and a rename, so that a
+    reader never sees a half-written result (:func:`atomic_path`, opened for ``writer``)."""
+    with atomic_path(path) as tmp, open(tmp, mode, newline="" if "b" not in mode else None) as f:
+        writer(f)
