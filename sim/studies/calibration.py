@@ -250,6 +250,13 @@ def _birge(reports) -> float:
 
 
 # -- posterior -------------------------------------------------------------------------
+def _distance_to_point_km(pred: dict, point) -> np.ndarray:
+    """Geodesic distance [km] of the predicted landings from a documented point."""
+    assert point is not None
+    lat, lon = pred["landing_lat_deg"], pred["landing_lon_deg"]
+    return geodesic_inverse_many(lat, lon, point[0], point[1])[0] / 1e3
+
+
 def log_likelihood(spec: CalibrationSpec, surrogate: Surrogate, u: np.ndarray) -> np.ndarray:
     """The log-likelihood at points ``u`` [n, D] (constant terms kept: the variances do
     not depend on ``u``)."""
@@ -260,14 +267,7 @@ def log_likelihood(spec: CalibrationSpec, surrogate: Surrogate, u: np.ndarray) -
             continue
         for value, sigma, _, output in obs.reports:
             if output == "landing_point":
-                assert obs.point is not None
-                lat, lon = pred["landing_lat_deg"], pred["landing_lon_deg"]
-                y = (
-                    geodesic_inverse_many(
-                        lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
-                    )[0]
-                    / 1e3
-                )
+                y = _distance_to_point_km(pred, obs.point)
                 extra = 0.0  # the lat/lon fits are good to far below the point's kilometres
             else:
                 y = pred[output]
@@ -311,14 +311,7 @@ class CalibrationResult:
         observations = {}
         for obs in spec.observations:
             if obs.output == "landing_point":
-                assert obs.point is not None
-                lat, lon = pred["landing_lat_deg"], pred["landing_lon_deg"]
-                y = (
-                    geodesic_inverse_many(
-                        lat, lon, np.full(lat.size, obs.point[0]), np.full(lat.size, obs.point[1])
-                    )[0]
-                    / 1e3
-                )
+                y = _distance_to_point_km(pred, obs.point)
             for k, name in enumerate(obs.figures or (obs.name,)):
                 output = obs.reports[k][3]
                 if output != "landing_point":
