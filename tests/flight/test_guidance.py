@@ -260,8 +260,9 @@ def test_load_limit_holds_a_descent_that_would_exceed_it():
     assert max(held["g_load"]) <= 5.0  # the limit, as flown
     diag = held.diagnostics["entry"]
     assert np.any(diag["limited"])
-    # the predictions aim at 90 % of the limit (the margin for the bank's slew)
-    assert np.nanmax(diag["predicted_peak_g"]) <= 0.9 * 5.0 * 1.01
+    # the predictions aim at 90 % of the limit (the margin for the bank's slew), a bound
+    # the held magnitude meets exactly (measured 4.29 g)
+    assert np.nanmax(diag["predicted_peak_g"]) <= 0.9 * 5.0
     assert miss < 10e3 and miss_free < 10e3  # the nominal accuracy
 
 
