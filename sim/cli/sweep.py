@@ -146,16 +146,6 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
                 f"{rule.column!r}",
             )
         campaign.spec = replace(campaign.spec, stop=rule)
-    if args.executor == "dask":
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise ScenarioError(
-                "--executor",
-                None,
-                "dask and distributed for --executor dask (the 'dask' extra: pip install -e "
-                "'.[dask]' in a clone)",
-            ) from None
     executor = executor_named(args.executor, workers=args.workers, scheduler=args.scheduler)
     bar = None
     if not args.quiet:
