@@ -16,11 +16,16 @@ bit, as flying each of its programs alone.
 Dispersions act on the truth: the guidance's own model (its vehicle and atmosphere) and
 the deorbit burn point stay those of the undispersed scenario, as the flight computer and
 the planners knew them, unless ``known`` names a key they knew (it is then applied to the
-guidance's model as well, and the burn is re-planned for each variant).
+guidance's model as well, and the burn is re-planned for each variant). The flight
+computer's own keys are its, not the truth's: a guided phase's settings and models
+(``phases.<i>.control.*``: the load limit, the bank limits, ``model_atmosphere``) and the
+vehicles only the guidance flies (``vehicles.<model_vehicle>.*``) always reach the
+guidance, with the burn point as planned.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -112,16 +117,48 @@ class VariantPacker:
             flight_plan = plan(scenario, solution=self.base_plan.solution)
         program = scenario_program(scenario, flight_plan, store=False)
         if not knows:
-            program = self._with_base_guidance(program)
+            own = {k: v for k, v in overrides.items() if self._flight_computer_key(k)}
+            program = self._with_guidance_of(program, self._guidance_program(own))
         return scenario, program
 
-    def _with_base_guidance(self, program: Program) -> Program:
-        base = self._base_program
-        if any(getattr(program, n).shape != getattr(base, n).shape for n in _GUIDE_ARRAYS):
+    def _flight_computer_key(self, key: str) -> bool:
+        """A key of the flight computer's own (see the module docstring)."""
+        parts = key.split(".")
+        if parts[0] == "phases":
+            return len(parts) >= 3 and parts[2] == "control"
+        return parts[0] == "vehicles" and len(parts) >= 2 and parts[1] in self._model_vehicles
+
+    @cached_property
+    def _model_vehicles(self) -> frozenset:
+        """The vehicles that only a guidance flies (its ``model_vehicle``, no phase's)."""
+        assert self.base_scenario is not None
+        phases = self.base_scenario.config.get("phases", [])
+        flown = {ph.get("vehicle") for ph in phases if isinstance(ph, dict)}
+        models = {
+            ph["control"].get("model_vehicle")
+            for ph in phases
+            if isinstance(ph, dict) and isinstance(ph.get("control"), dict)
+        }
+        return frozenset(m for m in models - flown if m is not None)
+
+    def _guidance_program(self, own: Mapping) -> Program:
+        """The program whose guidance a variant flies: the undispersed scenario's, with the
+        variant's flight-computer keys ``own`` applied (the burn point as planned)."""
+        if not own:
+            return self._base_program
+        assert self.base_plan is not None
+        scenario = build_scenario(self.tree.resolve({**self.base_overrides, **own}))
+        solution = self.base_plan.solution
+        flight_plan = plan(scenario) if solution is None else plan(scenario, solution=solution)
+        return scenario_program(scenario, flight_plan, store=False)
+
+    @staticmethod
+    def _with_guidance_of(program: Program, guidance: Program) -> Program:
+        if any(getattr(program, n).shape != getattr(guidance, n).shape for n in _GUIDE_ARRAYS):
             return program
         from dataclasses import replace
 
-        return replace(program, **{n: getattr(base, n) for n in _GUIDE_ARRAYS})
+        return replace(program, **{n: getattr(guidance, n) for n in _GUIDE_ARRAYS})
 
     # -- many variants ---------------------------------------------------------------------
     def pack(self, variants: Sequence[Mapping]) -> list[tuple]:

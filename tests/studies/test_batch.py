@@ -118,3 +118,50 @@ def test_a_batch_reports_what_each_flight_alone_reports(stuck):
         assert result.summary[i, SM.final_lon] == pytest.approx(full[0][SM.final_lon], rel=1e-6)
     assert np.all(result.summary[:, SM.status] == 1)
     assert len(set(result.summary[:, SM.final_lon])) == 3  # each variant flew its own
+
+
+def test_the_flight_computers_own_keys_reach_the_guidance():
+    """A guided phase's settings are the flight computer's, not the truth's: a swept load
+    limit reaches the guidance (alone, and beside a truth dispersion that does not), in
+    the packed program as in a full build, with the burn point as planned."""
+    nominal = VariantPacker(read_config(TMA11 / "nominal.toml"))
+    base = nominal._base_program
+    names = [f for f in base.__dataclass_fields__ if f != "phase_names"]
+    limit, mass = "phases.1.control.load_limit_g", "vehicles.descent_module.mass_kg"
+    variants = [{limit: 4.0}, {limit: 6.5, mass: 3100.0}, {mass: 3100.0}]
+    ((idx, arrays),) = nominal.pack(variants)
+    programs = [dict(zip(names, (a[j] for a in arrays), strict=True)) for j in range(3)]
+    for j, v in enumerate(variants):
+        full = nominal.build(v)[1].arrays()
+        assert flown_programs_equal(tuple(a[j] for a in arrays), full)
+        p = programs[list(idx).index(j)]
+        np.testing.assert_array_equal(p["guide_models"], base.guide_models)  # its model
+        np.testing.assert_array_equal(p["init"], base.init)  # the burn point as planned
+        if limit in v:
+            assert not np.array_equal(p["guide"], base.guide)
+        else:
+            np.testing.assert_array_equal(p["guide"], base.guide)
+    # the two limits are different settings of the same guidance
+    first, second = (programs[list(idx).index(j)]["guide"] for j in (0, 1))
+    assert not np.array_equal(first, second)
+
+
+def test_a_vehicle_only_the_guidance_flies_is_the_flight_computers():
+    tree = read_config(TMA11 / "nominal.toml")
+    packer = VariantPacker(
+        tree,
+        {
+            "vehicles.guidance_model": tree.resolve({}).config["vehicles"]["descent_module"],
+            "phases.1.control.model_vehicle": "guidance_model",
+            "phases.1.control.model_atmosphere": {"model": "ussa76"},
+        },
+    )
+    assert packer._flight_computer_key("vehicles.guidance_model.lift_to_drag")
+    assert not packer._flight_computer_key("vehicles.descent_module.lift_to_drag")
+    base = packer._base_program
+    model = packer.build({"vehicles.guidance_model.lift_to_drag": 0.25})[1]
+    truth = packer.build({"vehicles.descent_module.lift_to_drag": 0.25})[1]
+    assert not np.array_equal(model.guide_models, base.guide_models)
+    np.testing.assert_array_equal(model.phases, base.phases)  # the truth is untouched
+    np.testing.assert_array_equal(truth.guide_models, base.guide_models)
+    assert not np.array_equal(truth.phases, base.phases)
