@@ -112,6 +112,7 @@ class Campaign:
         if not spec.fixed_burn:
             known |= set(keys)  # every run planned (and guided) with its own values
         self.packer = VariantPacker(self.tree, dict(self.overrides), frozenset(known))
+        self._check_effects(keys)
         base = fly_alone(self.packer._base_program.arrays())
         self.reference = reference_of(base[0])
 
@@ -124,6 +125,53 @@ class Campaign:
             if exc.key == key or (exc.key or "").startswith(key):
                 section = "sweep" if key in dict(self.spec.sweep) else "dispersions"
                 raise ScenarioError(self.tree.path, f"{section}: {key}", exc.expected) from None
+
+    def _check_effects(self, keys: list[str]) -> None:
+        """A dispersed or swept key whose values change no number of the flight would give
+        a table of runs that all fly the undispersed scenario: an error naming the file
+        and the key. (With ``fixed_burn``, a key only the planning reads, such as the
+        targeting's reference bank, never reaches the flight.) Up to three distinct
+        values among the first runs are packed and compared with the undispersed flight."""
+        n = min(self.size(), 64)
+        if n == 0:
+            return
+        values = self.sampler.values(np.arange(n))
+        base = self.packer._base_program.arrays()
+        for key in keys:
+            column = values[key]
+            tried: list = []
+            changed = False
+            for v in column:
+                v = float(v) if isinstance(column, np.ndarray) else v
+                if any(repr(v) == repr(t) for t in tried) or len(tried) == 3:
+                    continue
+                tried.append(v)
+                packs = self.packer.pack([{key: v}])
+                if not packs:  # this value cannot be built: its run will say why
+                    changed = True
+                    break
+                arrays = tuple(a[0] for a in packs[0][1])
+                if any(
+                    a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+                    for a, b in zip(arrays, base, strict=True)
+                ):
+                    changed = True
+                    break
+            if tried and not changed:
+                section = "sweep" if key in dict(self.spec.sweep) else "dispersions"
+                hint = (
+                    " (with fixed_burn = true the flight keeps the burn point planned for "
+                    "the undispersed scenario: a key only the planning reads needs "
+                    "fixed_burn = false, or known = true)"
+                    if self.spec.fixed_burn
+                    else ""
+                )
+                raise ScenarioError(
+                    self.tree.path,
+                    f"{section}: {key}",
+                    f"a key whose values change the flight; {tried!r} fly exactly as the "
+                    f"undispersed scenario{hint}",
+                )
 
     @property
     def t0(self) -> float:

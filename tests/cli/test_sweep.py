@@ -221,3 +221,27 @@ def test_a_missing_optional_library_is_a_user_error(capsys, monkeypatch, tmp_pat
         _pyproj_geod.cache_clear()
     assert code == 2, err
     assert module in err and f".[{extra}]" in err and "Traceback" not in err
+
+
+def test_a_swept_key_that_never_reaches_the_flight_is_an_error(capsys, tmp_path):
+    """With the burn point planned for the undispersed scenario, the targeting's reference
+    bank is read by no flight: every run would fly the undispersed descent. The sweep
+    stops before flying, naming the file, the key and what to do (exit 2)."""
+    study = tmp_path / "bank.toml"
+    study.write_text(
+        f'extends = "{(ROOT / "configs" / "soyuz_tma11" / "nominal.toml").as_posix()}"\n'
+        '[study]\nkind = "grid"\n'
+        '[sweep]\n"targeting.reference_bank_deg" = [45.0, 65.0]\n'
+    )
+    code, out, err = _sweep(capsys, study, "--out", tmp_path / "out")
+    assert code == 2 and out == ""
+    assert str(study) in err and "sweep: targeting.reference_bank_deg" in err
+    assert "fixed_burn = false" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written
+    # planned per run, the same sweep is a study of the reference bank
+    study.write_text(
+        study.read_text().replace('kind = "grid"', 'kind = "grid"\nfixed_burn = false')
+    )
+    code, out, err = _sweep(capsys, study, "--json", "--quiet", "--out", tmp_path / "out")
+    assert code == 0, err
+    assert json.loads(out)["runs"] == 2
