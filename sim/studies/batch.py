@@ -17,10 +17,10 @@ Dispersions act on the truth: the guidance's own model (its vehicle and atmosphe
 the deorbit burn point stay those of the undispersed scenario, as the flight computer and
 the planners knew them, unless ``known`` names a key they knew (it is then applied to the
 guidance's model as well, and the burn is re-planned for each variant). The flight
-computer's own keys are its, not the truth's: a guided phase's settings and models
-(``phases.<i>.control.*``: the load limit, the bank limits, ``model_atmosphere``) and the
-vehicles only the guidance flies (``vehicles.<model_vehicle>.*``) always reach the
-guidance, with the burn point as planned.
+computer's own keys are its, not the truth's: the target it steers to (``target.*``), a
+guided phase's settings and models (``phases.<i>.control.*``: the load limit, the bank
+limits, ``model_atmosphere``) and the vehicles only the guidance flies
+(``vehicles.<model_vehicle>.*``) always reach the guidance, with the burn point as planned.
 """
 
 from collections.abc import Mapping, Sequence
@@ -124,6 +124,8 @@ class VariantPacker:
     def _flight_computer_key(self, key: str) -> bool:
         """A key of the flight computer's own (see the module docstring)."""
         parts = key.split(".")
+        if parts[0] == "target":  # where the guidance steers
+            return True
         if parts[0] == "phases":
             return len(parts) >= 3 and parts[2] == "control"
         return parts[0] == "vehicles" and len(parts) >= 2 and parts[1] in self._model_vehicles

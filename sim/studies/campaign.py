@@ -126,6 +126,25 @@ class Campaign:
                 section = "sweep" if key in dict(self.spec.sweep) else "dispersions"
                 raise ScenarioError(self.tree.path, f"{section}: {key}", exc.expected) from None
 
+    def _run_targets(self, values: dict, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each run's own target [deg] when the study moves it (``target.latitude_deg``,
+        ``target.longitude_deg`` or a whole ``target`` table), else None: a run's
+        distance to the target is measured from the target its guidance steered to."""
+        keys = [k for k in values if k == "target" or k.startswith("target.")]
+        if not keys or self.scenario.target is None:
+            return None
+        lat = np.full(n, self.scenario.target.latitude_deg)
+        lon = np.full(n, self.scenario.target.longitude_deg)
+        for key in keys:
+            column = values[key]
+            for i in range(n):
+                v = column[i]
+                table = v if key == "target" else {key.split(".", 1)[1]: v}
+                if isinstance(table, Mapping):
+                    lat[i] = float(table.get("latitude_deg", lat[i]))
+                    lon[i] = float(table.get("longitude_deg", lon[i]))
+        return lat, lon
+
     def _check_effects(self, keys: list[str]) -> None:
         """A dispersed or swept key whose values change no number of the flight would give
         a table of runs that all fly the undispersed scenario: an error naming the file
@@ -201,7 +220,12 @@ class Campaign:
             )
         columns.update(
             result_columns(
-                result.summary, self.t0, self.scenario.target, self.reference, result.failures
+                result.summary,
+                self.t0,
+                self.scenario.target,
+                self.reference,
+                result.failures,
+                run_targets=self._run_targets(values, ids.size),
             )
         )
         columns["wall_batch_s"] = np.full(ids.size, time.perf_counter() - start)

@@ -91,10 +91,13 @@ def result_columns(
     target: GeoPoint | None,
     reference: Reference | None,
     messages: dict | None = None,
+    run_targets: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """The result columns of a batch from the engine's summaries [n, SUMMARY.size].
 
     ``messages``: run index -> a reason for runs that could not be built (status -1).
+    ``run_targets``: each run's own target (latitudes, longitudes [deg]) when a study
+    moves it; otherwise every run is measured from ``target``.
     """
     n = summary.shape[0]
     code = summary[:, SM.status].astype(int)
@@ -144,9 +147,13 @@ def result_columns(
         out[name] = np.where(not_run, np.nan, out[name])
     if landed.any():
         approach = _approach(summary, lat, lon)
-        if target is not None:
-            tlat = np.full(n, target.latitude_deg)
-            tlon = np.full(n, target.longitude_deg)
+        if run_targets is not None or target is not None:
+            if run_targets is not None:
+                tlat, tlon = (np.asarray(a, dtype=float) for a in run_targets)
+            else:
+                assert target is not None
+                tlat = np.full(n, target.latitude_deg)
+                tlon = np.full(n, target.longitude_deg)
             out["distance_to_target_km"] = geodesic_inverse_many(lat, lon, tlat, tlon)[0] / 1e3
             along, cross = along_cross_track_many(lat, lon, approach, tlat, tlon)
             out["downrange_to_target_km"] = along / 1e3
