@@ -109,17 +109,25 @@ class VariantPacker:
     def build(self, overrides: Mapping) -> tuple[Scenario, Program]:
         """A variant's scenario and program by a full build (the reference)."""
         scenario = build_scenario(self.tree.resolve({**self.base_overrides, **overrides}))
+        # what the flight computer and the planners knew: the known keys and its own
+        own = {
+            k: v for k, v in overrides.items() if k in self.known or self._flight_computer_key(k)
+        }
         knows = any(k in self.known for k in overrides)
         assert self.base_plan is not None
-        if knows or self.base_plan.solution is None:
-            flight_plan = plan(scenario)
+        if knows and len(own) == len(overrides):  # they knew the whole variant
+            return scenario, scenario_program(scenario, plan(scenario), store=False)
+        if knows:  # the burn planned (and the guidance built) with what they knew only
+            knowledge = build_scenario(self.tree.resolve({**self.base_overrides, **own}))
+            known_plan = plan(knowledge)
+            guidance = scenario_program(knowledge, known_plan, store=False)
+            solution = known_plan.solution
         else:
-            flight_plan = plan(scenario, solution=self.base_plan.solution)
+            guidance = self._guidance_program(own)
+            solution = self.base_plan.solution
+        flight_plan = plan(scenario) if solution is None else plan(scenario, solution=solution)
         program = scenario_program(scenario, flight_plan, store=False)
-        if not knows:
-            own = {k: v for k, v in overrides.items() if self._flight_computer_key(k)}
-            program = self._with_guidance_of(program, self._guidance_program(own))
-        return scenario, program
+        return scenario, self._with_guidance_of(program, guidance)
 
     def _flight_computer_key(self, key: str) -> bool:
         """A key of the flight computer's own (see the module docstring)."""

@@ -30,6 +30,15 @@ from sim.studies.batch import VariantPacker, fly_variants
 from sim.studies.sampling import Sampler
 from sim.studies.table import Reference, reference_of, result_columns
 
+
+def _number(value) -> float:
+    """A number of a run's value, NaN when it is none (that run reports why)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 #: The tables of a study (replaced as a whole by a study declared in Python).
 STUDY_TABLES = ("study", "dispersions", "sweep")
 
@@ -141,34 +150,43 @@ class Campaign:
                 v = column[i]
                 table = v if key == "target" else {key.split(".", 1)[1]: v}
                 if isinstance(table, Mapping):
-                    lat[i] = float(table.get("latitude_deg", lat[i]))
-                    lon[i] = float(table.get("longitude_deg", lon[i]))
+                    lat[i] = _number(table.get("latitude_deg", lat[i]))
+                    lon[i] = _number(table.get("longitude_deg", lon[i]))
         return lat, lon
 
     def _check_effects(self, keys: list[str]) -> None:
         """A dispersed or swept key whose values change no number of the flight would give
         a table of runs that all fly the undispersed scenario: an error naming the file
         and the key. (With ``fixed_burn``, a key only the planning reads, such as the
-        targeting's reference bank, never reaches the flight.) Up to three distinct
-        values among the first runs are packed and compared with the undispersed flight."""
-        n = min(self.size(), 64)
-        if n == 0:
-            return
-        values = self.sampler.values(np.arange(n))
+        targeting's reference bank, never reaches the flight.) A key none of whose values
+        can be built is the builder's error. The values tried: a grid axis's or a choice's
+        own (every distinct one), a distribution's draws in the first runs (a few)."""
+        sweep = dict(self.spec.sweep)
+        choices = {d.key: d.values for d in self.spec.dispersions if d.distribution == "choice"}
+        drawn = None
         base = self.packer._base_program.arrays()
         for key in keys:
-            column = values[key]
+            if key in sweep or key in choices:
+                candidates, most = list(sweep.get(key, choices.get(key, ()))), 64
+            else:
+                if drawn is None:
+                    drawn = self.sampler.values(np.arange(min(self.size(), 64)))
+                column = drawn[key]
+                candidates = (
+                    [float(v) for v in column] if isinstance(column, np.ndarray) else list(column)
+                )
+                most = 3
             tried: list = []
+            built = 0
             changed = False
-            for v in column:
-                v = float(v) if isinstance(column, np.ndarray) else v
-                if any(repr(v) == repr(t) for t in tried) or len(tried) == 3:
+            for v in candidates:
+                if any(repr(v) == repr(t) for t in tried) or len(tried) == most:
                     continue
                 tried.append(v)
                 packs = self.packer.pack([{key: v}])
-                if not packs:  # this value cannot be built: its run will say why
-                    changed = True
-                    break
+                if not packs:  # this value cannot be built
+                    continue
+                built += 1
                 arrays = tuple(a[0] for a in packs[0][1])
                 if any(
                     a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
@@ -176,21 +194,29 @@ class Campaign:
                 ):
                     changed = True
                     break
-            if tried and not changed:
-                section = "sweep" if key in dict(self.spec.sweep) else "dispersions"
-                hint = (
-                    " (with fixed_burn = true the flight keeps the burn point planned for "
-                    "the undispersed scenario: a key only the planning reads needs "
-                    "fixed_burn = false, or known = true)"
-                    if self.spec.fixed_burn
-                    else ""
-                )
-                raise ScenarioError(
-                    self.tree.path,
-                    f"{section}: {key}",
-                    f"a key whose values change the flight; {tried!r} fly exactly as the "
-                    f"undispersed scenario{hint}",
-                )
+            if changed or not tried:
+                continue
+            section = "sweep" if key in sweep else "dispersions"
+            if built == 0:
+                if most == 3:
+                    continue  # a few draws, all invalid: their runs will say why
+                try:  # no value of the axis or choice can be flown: the builder says why
+                    self.packer.build({key: tried[0]})
+                except ScenarioError as exc:
+                    raise ScenarioError(self.tree.path, f"{section}: {key}", exc.expected) from None
+            hint = (
+                " (with fixed_burn = true the flight keeps the burn point planned for "
+                "the undispersed scenario: a key only the planning reads needs "
+                "fixed_burn = false, or known = true)"
+                if self.spec.fixed_burn and not self.packer._flight_computer_key(key)
+                else ""
+            )
+            raise ScenarioError(
+                self.tree.path,
+                f"{section}: {key}",
+                f"a key whose values change the flight; {tried!r} fly exactly as the "
+                f"undispersed scenario{hint}",
+            )
 
     @property
     def t0(self) -> float:

@@ -165,3 +165,23 @@ def test_a_vehicle_only_the_guidance_flies_is_the_flight_computers():
     np.testing.assert_array_equal(model.phases, base.phases)  # the truth is untouched
     np.testing.assert_array_equal(truth.guide_models, base.guide_models)
     assert not np.array_equal(truth.phases, base.phases)
+
+
+def test_a_known_key_does_not_carry_the_truths_other_values_to_the_guidance():
+    """Known: the burn magnitude. Unknown: the L/D and the drag coefficient. The guidance's
+    model and the planned burn point are those of the known value alone."""
+    packer = VariantPacker(
+        read_config(TMA11 / "nominal.toml"), known=frozenset({"deorbit.delta_v_m_s"})
+    )
+    truth = {
+        "deorbit.delta_v_m_s": 116.0,
+        "vehicles.descent_module.lift_to_drag": 0.2,
+        "vehicles.descent_module.drag_coefficient": 1.5,
+    }
+    flown = packer.build(truth)[1]
+    knew = packer.build({"deorbit.delta_v_m_s": 116.0})[1]
+    np.testing.assert_array_equal(flown.guide_models, knew.guide_models)
+    np.testing.assert_array_equal(flown.guide, knew.guide)
+    np.testing.assert_array_equal(flown.init, knew.init)  # the burn planned without them
+    assert not np.array_equal(flown.phases, knew.phases)  # the truth has them
+    assert not np.array_equal(knew.init, packer._base_program.init)  # the known value was used

@@ -258,3 +258,42 @@ def test_a_swept_target_is_steered_to_and_measured_from():
         own = geodesic_inverse(lat, lon, t["target.latitude_deg"][i], t["target.longitude_deg"][i])
         assert t["distance_to_target_km"][i] == pytest.approx(own[0] / 1e3, rel=1e-9)
         assert t["distance_to_target_km"][i] < 10.0
+
+
+def test_a_key_is_judged_on_all_its_values_not_the_first_runs():
+    """A grid axis whose first value is the scenario's default fills the first runs (the
+    first axis varies slowest), and a rare choice may not appear in them: both keys change
+    the flight in later runs, so both studies stand."""
+    from sim.studies.design import choice, grid, monte_carlo
+
+    nominal = ROOT / "configs" / "soyuz_tma11" / "nominal.toml"
+    axes = {
+        "phases.1.control.load_limit_g": [5.0, 0.0],
+        "atmosphere.density_scale": list(np.linspace(0.8, 1.2, 65)),
+    }
+    assert Campaign(nominal, study=grid(axes)).size() == 130
+    rare = {"phases.1.control.load_limit_g": choice([5.0, 0.0], weights=[0.99, 0.01])}
+    assert Campaign(nominal, study=monte_carlo(rare, samples=200)).size() == 200
+
+
+def test_an_axis_no_value_of_which_can_be_flown_is_the_builders_error():
+    """Phase 1 of the stuck-service-module descent has no guidance: a load limit there is
+    an error naming the study's key and what the builder expected, before any run."""
+    from sim.config.errors import ScenarioError
+    from sim.studies.design import grid
+
+    stuck = ROOT / "configs" / "soyuz_tma11" / "stuck_service_module.toml"
+    with pytest.raises(ScenarioError) as refused:
+        Campaign(stuck, study=grid({"phases.1.control.load_limit_g": [4.0, 6.0]}))
+    assert refused.value.key == "sweep: phases.1.control.load_limit_g"
+    assert str(stuck) in str(refused.value)
+
+
+def test_a_target_that_is_not_a_number_is_an_invalid_run():
+    from sim.studies.design import grid
+
+    nominal = ROOT / "configs" / "soyuz_tma11" / "nominal.toml"
+    t = run_campaign(Campaign(nominal, study=grid({"target.latitude_deg": [51.0, "north"]}))).table
+    assert list(t["status"]) == ["landed", "invalid"]
+    assert "target.latitude_deg" in t["message"][1]
+    assert t["distance_to_target_km"][0] < 10.0 and np.isnan(t["distance_to_target_km"][1])
