@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from sim.config.schema import Table
-from sim.config.tree import describe
+from sim.config.tree import close_match, describe
 
 #: Distributions of a dispersion and the parameters each takes.
 DISTRIBUTIONS = {
@@ -158,9 +158,13 @@ def read_study(top: Table) -> StudySpec | None:
         return None
     study.only(STUDY_KEYS)
     kind = study.string("kind", choices=KINDS)
-    samples = int(study.number("samples", required=kind != "grid", default=0, gt=0, le=10_000_000))
-    seed = int(study.number("seed", required=False, default=0, ge=0, le=2**63 - 1))
-    batch = int(study.number("batch_size", required=False, default=2000, gt=0, le=1e6))
+    if kind == "grid" and study.has("samples"):
+        raise study.error("samples", "no samples for a grid: its runs are its [sweep]'s values")
+    if kind != "grid" and not study.has("samples"):
+        raise study.error("samples", f"the number of runs (kind = {kind!r})")
+    samples = study.integer("samples", default=0, ge=1, le=10_000_000)
+    seed = study.integer("seed", default=0, ge=0, le=2**63 - 1)
+    batch = study.integer("batch_size", default=2000, ge=1, le=1_000_000)
     fixed_burn = study.boolean("fixed_burn", default=True)
     stop = _stop(study)
     disps = _dispersions(dispersions) if dispersions is not None else ()
@@ -173,6 +177,12 @@ def read_study(top: Table) -> StudySpec | None:
         )
     if kind == "grid" and not axes:
         raise top.error("sweep", "a [sweep] table of dotted keys and value lists (kind = 'grid')")
+    if kind == "grid" and disps:
+        raise top.error(
+            "dispersions", "no [dispersions] in a grid study (it flies its [sweep] only)"
+        )
+    if kind != "grid" and axes:
+        raise top.error("sweep", f"no [sweep] in a {kind} study (it samples its [dispersions])")
     if kind in ("lhs", "sobol"):
         bad = [d.key for d in disps if d.distribution == "choice"]
         if bad:
@@ -206,6 +216,7 @@ def _dispersions(t: Table) -> tuple:
     for key in list(t.data):
         d = t.table(key, what="an inline table { distribution = ..., ... }")
         dist = d.string("distribution", choices=tuple(DISTRIBUTIONS))
+        d.only(("distribution", "known", *DISTRIBUTIONS[dist]))  # a misspelt one first
         values: dict = {
             "key": key,
             "distribution": dist,
@@ -266,6 +277,13 @@ def _sweep(t: Table) -> tuple:
     mode = t.string("mode", required=False, default="product", choices=("product", "zip"))
     axes = []
     for key in [k for k in t.data if k != "mode"]:
+        if "." not in key and close_match(key, ["mode"]):
+            t.unknown(key, ["mode", '"<dotted key>"'])
+        if isinstance(t.data[key], dict):
+            raise t.error(
+                key,
+                f'a list of values, not a table (a dotted key is quoted: "{key}.…" = [...])',
+            )
         values = t.list(key, what="a list of values")
         if not values:
             raise t.error(key, "at least one value")

@@ -105,6 +105,13 @@ class Campaign:
                 "[dispersions] or [sweep]",
             )
         if self.samples is not None:
+            if spec.kind == "grid":
+                raise ScenarioError(
+                    self.tree.path,
+                    "samples",
+                    f"no sample count for a grid: its {Sampler(spec, {}).size()} runs are its "
+                    "[sweep]'s values",
+                )
             spec = replace(spec, samples=int(self.samples))
         if self.seed is not None:
             spec = replace(spec, seed=int(self.seed))
@@ -177,7 +184,7 @@ class Campaign:
                 )
                 most = 3
             tried: list = []
-            built = 0
+            failed: list = []
             changed = False
             for v in candidates:
                 if any(repr(v) == repr(t) for t in tried) or len(tried) == most:
@@ -185,8 +192,8 @@ class Campaign:
                 tried.append(v)
                 packs = self.packer.pack([{key: v}])
                 if not packs:  # this value cannot be built
+                    failed.append(v)
                     continue
-                built += 1
                 arrays = tuple(a[0] for a in packs[0][1])
                 if any(
                     a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
@@ -197,13 +204,18 @@ class Campaign:
             if changed or not tried:
                 continue
             section = "sweep" if key in sweep else "dispersions"
-            if built == 0:
-                if most == 3:
-                    continue  # a few draws, all invalid: their runs will say why
-                try:  # no value of the axis or choice can be flown: the builder says why
-                    self.packer.build({key: tried[0]})
+            if failed and (most == 64 or len(failed) < len(tried)):
+                # the values that can be flown change nothing, and the others cannot be
+                # built: the builder says why (a few draws, all invalid, are left to
+                # their runs' rows)
+                try:
+                    self.packer.build({key: failed[0]})
                 except ScenarioError as exc:
-                    raise ScenarioError(self.tree.path, f"{section}: {key}", exc.expected) from None
+                    raise ScenarioError(
+                        self.tree.path, f"{section}: {key}", f"{failed[0]!r}: {exc.expected}"
+                    ) from None
+            if failed:
+                continue
             hint = (
                 " (with fixed_burn = true the flight keeps the burn point planned for "
                 "the undispersed scenario: a key only the planning reads needs "

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from sim.config.errors import ScenarioError
 from sim.studies.campaign import Campaign, SerialExecutor
 
 #: Campaigns built in this process, by recipe (worker processes keep theirs).
@@ -117,7 +118,12 @@ class DaskExecutor:
             return
         rec = recipe(campaign)
         if self.scheduler:
-            client = Client(self.scheduler)
+            try:
+                client = Client(self.scheduler)
+            except (OSError, ValueError) as exc:  # nobody answers, or not an address
+                raise ScenarioError(
+                    None, "--scheduler", f"a Dask scheduler answering at {self.scheduler} ({exc})"
+                ) from None
             cluster = None
         else:
             cluster = LocalCluster(

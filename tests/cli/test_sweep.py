@@ -245,3 +245,93 @@ def test_a_swept_key_that_never_reaches_the_flight_is_an_error(capsys, tmp_path)
     code, out, err = _sweep(capsys, study, "--json", "--quiet", "--out", tmp_path / "out")
     assert code == 0, err
     assert json.loads(out)["runs"] == 2
+
+
+NOMINAL = (ROOT / "configs" / "soyuz_tma11" / "nominal.toml").as_posix()
+MC = '[study]\nkind = "montecarlo"\nsamples = 10\n'
+DENSITY = '"atmosphere.density_scale" = { distribution = "normal", std = 0.1 }\n'
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # a count or a seed that is not a whole number is not rounded silently
+        (MC.replace("10", "100.7") + "[dispersions]\n" + DENSITY, "study.samples: an integer"),
+        (MC + "seed = 1.5\n[dispersions]\n" + DENSITY, "study.seed: an integer"),
+        (MC + "batch_size = 2.5\n[dispersions]\n" + DENSITY, "study.batch_size: an integer"),
+        # a table the study's kind would ignore
+        (
+            '[study]\nkind = "grid"\n[sweep]\n"atmosphere.density_scale" = [0.9, 1.1]\n'
+            "[dispersions]\n" + DENSITY,
+            "dispersions: no [dispersions] in a grid study",
+        ),
+        (
+            MC + "[dispersions]\n" + DENSITY + '[sweep]\n"atmosphere.density_scale" = [0.9]\n',
+            "sweep: no [sweep] in a montecarlo study",
+        ),
+        (
+            '[study]\nkind = "grid"\nsamples = 5\n[sweep]\n"deorbit.pitch_deg" = [1.0]\n',
+            "study.samples",
+        ),
+        # misspellings name themselves, not the key they were meant to be
+        (
+            MC
+            + "[dispersions]\n"
+            + '"atmosphere.density_scale" = { distribution = "normal", sdev = 0.1 }\n',
+            "density_scale.sdev: no such key",
+        ),
+        (
+            '[study]\nkind = "grid"\n[sweep]\nmod = "zip"\n"deorbit.pitch_deg" = [1.0]\n',
+            "sweep.mod: no such key (did you mean 'mode'?",
+        ),
+        (
+            '[study]\nkind = "grid"\n[sweep]\ntarget.latitude_deg = [50.5]\n',
+            'a dotted key is quoted: "target.',
+        ),
+        # a value that cannot be flown beside the default: the builder's reason, not "no effect"
+        (
+            '[study]\nkind = "grid"\n[sweep]\n"phases.1.control.load_limit_g" = [0.5, 5.0]\n',
+            "load_limit_g: 0.5: 0 (no limit) or a load of at least 1 g",
+        ),
+    ],
+)
+def test_a_study_file_mistake_is_one_line_naming_it(capsys, tmp_path, body, expected):
+    study = tmp_path / "study.toml"
+    study.write_text(f'extends = "{NOMINAL}"\n' + body)
+    code, out, err = _sweep(capsys, study, "--quiet", "--out", tmp_path / "out")
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert expected in err and "study.toml" in err, err
+
+
+def test_a_grid_takes_no_sample_count_from_the_command_line(capsys, tmp_path):
+    study = STUDIES / "burn_authority.toml"
+    code, out, err = _sweep(capsys, study, "--samples", "5", "--quiet", "--out", tmp_path / "o")
+    assert code == 2 and "samples: no sample count for a grid: its 42 runs" in err, err
+
+
+def test_an_unreachable_scheduler_is_named(capsys, tmp_path):
+    """Nobody listens on the port: the error names --scheduler and the address (it
+    was reported as an unwritable standard output)."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, out, err = _sweep(
+            capsys,
+            BALLISTIC_MC,
+            "--samples",
+            "10",
+            "--executor",
+            "dask",
+            "--scheduler",
+            address,
+            "--quiet",
+            "--out",
+            tmp_path / "o",
+        )
+    assert code == 2 and f"--scheduler: a Dask scheduler answering at {address}" in err, err
