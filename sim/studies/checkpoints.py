@@ -28,19 +28,40 @@ SHARDS = ".shards"
 MANIFEST = "campaign.json"
 
 
-def fingerprint(campaign) -> str:
+def _identity(campaign) -> dict:
     """What makes two campaigns the same: configuration, study and package version."""
     import sim
 
-    text = json.dumps(
-        {
-            "config": dump_config(campaign.scenario.config),
-            "spec": repr(campaign.spec),
-            "version": sim.__version__,
-        },
-        sort_keys=True,
-    )
+    return {
+        "config": dump_config(campaign.scenario.config),
+        "spec": repr(campaign.spec),
+        "version": sim.__version__,
+    }
+
+
+def fingerprint(campaign) -> str:
+    """A hash of :func:`_identity`."""
+    text = json.dumps(_identity(campaign), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _settings(campaign) -> dict:
+    """The study's settings and the package version, each as text (a manifest keeps them
+    to say what a refused ``--resume`` changed)."""
+    import dataclasses
+
+    import sim
+
+    spec = {f.name: repr(getattr(campaign.spec, f.name)) for f in dataclasses.fields(campaign.spec)}
+    return {**spec, "version": sim.__version__}
+
+
+def _changed(then: dict, now: dict) -> str:
+    """The settings that differ between two manifests' records, for the error message."""
+    names = [k for k in sorted(set(then) | set(now)) if then.get(k) != now.get(k)]
+    if not names:
+        return "the scenario's configuration (extends and overrides applied)"
+    return "; ".join(f"{k}: {then.get(k, '-')} in the folder, {now.get(k, '-')} now" for k in names)
 
 
 class Store:
@@ -64,14 +85,20 @@ class Store:
                         "a campaign to resume: this one is already complete (runs.parquet)",
                     )
                 self.shards.mkdir(parents=True, exist_ok=True)
-            elif json.loads(manifest.read_text()).get("fingerprint") != self.fingerprint:
-                raise ScenarioError(
-                    self.folder,
-                    None,
-                    "--resume of the same campaign: the "
-                    "folder's checkpoints are of another configuration, "
-                    "study or package version",
-                )
+            else:
+                recorded = json.loads(manifest.read_text())
+                if recorded.get("fingerprint") != self.fingerprint:
+                    what = (
+                        "configuration, study or package version"
+                        if "settings" not in recorded
+                        else _changed(recorded["settings"], _settings(campaign))
+                    )
+                    raise ScenarioError(
+                        self.folder,
+                        None,
+                        "--resume of the same campaign: the folder's checkpoints are of "
+                        f"another one ({what})",
+                    )
         else:
             shutil.rmtree(self.shards, ignore_errors=True)
         self.shards.mkdir(parents=True, exist_ok=True)
@@ -80,7 +107,14 @@ class Store:
         atomic_write(
             manifest,
             lambda f: f.write(
-                json.dumps({"fingerprint": self.fingerprint, "file": str(campaign.path)}) + "\n"
+                json.dumps(
+                    {
+                        "fingerprint": self.fingerprint,
+                        "file": str(campaign.path),
+                        "settings": _settings(campaign),
+                    }
+                )
+                + "\n"
             ),
         )
 

@@ -297,3 +297,25 @@ def test_a_target_that_is_not_a_number_is_an_invalid_run():
     assert list(t["status"]) == ["landed", "invalid"]
     assert "target.latitude_deg" in t["message"][1]
     assert t["distance_to_target_km"][0] < 10.0 and np.isnan(t["distance_to_target_km"][1])
+
+
+def test_a_refused_resume_says_what_changed(tmp_path):
+    """The folder's checkpoints are of 200 runs: resuming them as 100 is refused, and the
+    error names the setting and both values (it said only "another configuration")."""
+    from sim.config.errors import ScenarioError
+    from sim.studies.checkpoints import Store
+
+    study = STUDIES / "montecarlo_ballistic.toml"
+    Store(tmp_path / "out", Campaign(study, samples=200), resume=False)  # as a stopped run
+    with pytest.raises(ScenarioError) as refused:
+        Store(tmp_path / "out", Campaign(study, samples=100), resume=True)
+    assert "samples: 200 in the folder, 100 now" in str(refused.value)
+    assert "seed" not in str(refused.value)  # only what differs
+    Store(tmp_path / "out", Campaign(study, samples=200), resume=True)  # the same: resumes
+    with pytest.raises(ScenarioError) as refused:
+        Store(
+            tmp_path / "out",
+            Campaign(study, {"atmosphere.density_scale": 1.1}, samples=200),
+            resume=True,
+        )
+    assert "the scenario's configuration" in str(refused.value)
