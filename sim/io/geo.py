@@ -73,7 +73,7 @@ class Ellipse:
             if lat[0] != lat[-1] or lon[0] != lon[-1]:
                 lat, lon = np.r_[lat, lat[:1]], np.r_[lon, lon[:1]]
             return lat, lon
-        return ellipse_outline(
+        return ellipse_points(
             self.lat_deg,
             self.lon_deg,
             self.semi_major_km,
@@ -81,36 +81,6 @@ class Ellipse:
             self.azimuth_deg,
             n,
         )
-
-
-def ellipse_outline(
-    lat_deg: float,
-    lon_deg: float,
-    semi_major_km: float,
-    semi_minor_km: float,
-    azimuth_deg: float,
-    n: int = 181,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Outline of a landing ellipse on WGS-84, ``n`` points, closed.
-
-    Parameters
-    ----------
-    lat_deg, lon_deg : float
-        Centre [deg].
-    semi_major_km, semi_minor_km : float
-        Semi-axes [km].
-    azimuth_deg : float
-        Azimuth of the major axis [deg, clockwise from north].
-    n : int
-        Number of points (the last equals the first).
-
-    Returns
-    -------
-    lat, lon : ndarray
-        [deg]; longitudes continuous along the outline (not wrapped).
-    """
-    lat, lon = ellipse_points(lat_deg, lon_deg, semi_major_km, semi_minor_km, azimuth_deg, n)
-    return lat, lon_deg + (lon - lon_deg + 180.0) % 360.0 - 180.0
 
 
 def as_ellipse(item: Any) -> Ellipse:

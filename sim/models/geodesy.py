@@ -344,7 +344,8 @@ def ellipse_points(
     Returns
     -------
     lat_deg, lon_deg : ndarray
-        The ring [deg], shape ``(n,)``.
+        The ring [deg], shape ``(n,)``; longitudes continuous along it (within 180 deg of
+        the centre's, not wrapped: a ring across the antimeridian stays one ring).
     """
     t = np.linspace(0.0, 2.0 * math.pi, n)
     az = math.radians(azimuth_deg)
@@ -353,5 +354,6 @@ def ellipse_points(
     east = along * math.sin(az) + across * math.cos(az)
     north = along * math.cos(az) - across * math.sin(az)
     lat, lon = local_to_geodetic(east, north, center_lat, center_lon)
+    lon = center_lon + (lon - center_lon + 180.0) % 360.0 - 180.0  # continuous about the centre
     lat[-1], lon[-1] = lat[0], lon[0]
     return lat, lon

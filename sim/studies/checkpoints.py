@@ -28,23 +28,6 @@ SHARDS = ".shards"
 MANIFEST = "campaign.json"
 
 
-def _identity(campaign) -> dict:
-    """What makes two campaigns the same: configuration, study and package version."""
-    import sim
-
-    return {
-        "config": dump_config(campaign.scenario.config),
-        "spec": repr(campaign.spec),
-        "version": sim.__version__,
-    }
-
-
-def fingerprint(campaign) -> str:
-    """A hash of :func:`_identity`."""
-    text = json.dumps(_identity(campaign), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
 def _settings(campaign) -> dict:
     """The study's settings and the package version, each as text (a manifest keeps them
     to say what a refused ``--resume`` changed)."""
@@ -54,6 +37,12 @@ def _settings(campaign) -> dict:
 
     spec = {f.name: repr(getattr(campaign.spec, f.name)) for f in dataclasses.fields(campaign.spec)}
     return {**spec, "version": sim.__version__}
+
+
+def fingerprint(campaign) -> str:
+    """What makes two campaigns the same: configuration, study and package version."""
+    identity = {"config": dump_config(campaign.scenario.config), **_settings(campaign)}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def _changed(then: dict, now: dict) -> str:

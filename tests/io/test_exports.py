@@ -16,7 +16,6 @@ from sim.config.build import load_scenario
 from sim.io.geo import (
     Ellipse,
     as_ellipse,
-    ellipse_outline,
     split_antimeridian,
     split_ring_antimeridian,
     track_rows,
@@ -24,7 +23,7 @@ from sim.io.geo import (
 from sim.io.geojson import geojson_document, write_geojson
 from sim.io.kml import GX_NS, KML_NS, kml_document, write_kml
 from sim.models.earth import GeoPoint
-from sim.models.geodesy import geodesic_inverse
+from sim.models.geodesy import ellipse_points, geodesic_inverse
 from sim.results.trajectory import Event, Trajectory
 from sim.studies.runs import run_scenario
 
@@ -253,7 +252,7 @@ def test_ellipse_outline_is_at_its_semi_axes_on_wgs84():
     """Direct geodesics from the centre, checked with the inverse problem: the end of the
     major axis lies a km away along the azimuth, the end of the minor axis b km away at
     azimuth + 90 deg (tolerances: the inverse solver's, 1e-6 m and 1e-9 deg)."""
-    lat, lon = ellipse_outline(50.0, 179.0, 40.0, 15.0, 30.0, n=181)
+    lat, lon = ellipse_points(50.0, 179.0, 40.0, 15.0, 30.0, n=181)
     assert (lat[0], lon[0]) == (lat[-1], lon[-1])
     assert np.all(np.abs(np.diff(lon)) < 1.0)  # continuous across 180 deg
     for k, (dist, az) in ((0, (40e3, 30.0)), (45, (15e3, 120.0)), (90, (40e3, -150.0))):
