@@ -63,14 +63,19 @@ RELIEF_SCALE_HEIGHT = 7200.0
 
 
 @njit_inline
-def anticipated_load(sensed: float, sink_rate: float, p: np.ndarray) -> float:
-    """The sensed specific force [m s^-2] anticipated ``p[P.relief_lead]`` seconds ahead
-    from the sink rate [m s^-1]: the drag grows with the density, ``exp(-h / H)``, so that
-    a capsule sinking at ``-dh/dt`` meets ``exp(lead (-dh/dt) / H)`` times the load (first
-    order; rising, the load now)."""
-    if sink_rate <= 0.0:
-        return sensed
-    return sensed * (1.0 + p[P.relief_lead] * sink_rate / RELIEF_SCALE_HEIGHT)
+def anticipated_load(
+    sensed: float, sink_rate: float, drag: float, speed: float, p: np.ndarray
+) -> float:
+    """The sensed specific force [m s^-2] anticipated ``p[P.relief_lead]`` seconds ahead.
+
+    The load is the drag's, ``rho V^2``: its logarithm grows at ``-dh/dt / H`` with the
+    density (``exp(-h / H)``) and falls at ``2 D / V`` with the speed that the drag ``D``
+    [m s^-2] takes away, so that the load ``lead`` seconds ahead is, to first order,
+    ``sensed (1 + lead (sink / H - 2 D / V))`` (never negative): growing on the way down
+    to the peak, falling after it however fast the capsule sinks.
+    """
+    rate = sink_rate / RELIEF_SCALE_HEIGHT - 2.0 * drag / speed
+    return sensed * max(1.0 + p[P.relief_lead] * rate, 0.0)
 
 
 @njit_inline
@@ -221,7 +226,9 @@ def _flight_state(
         lift = qbar * cd * p[P.area] * lift_to_drag / mass
         if lift != 0.0 and int(p[P.bank_mode]) == BANK.relief:
             sink = -(x * vx + yy * vy + z * vz) / math.sqrt(x * x + yy * yy + z * z)
-            bank = relief_bank(anticipated_load(math.sqrt(d * d + lift * lift), sink, p), p)
+            bank = relief_bank(
+                anticipated_load(math.sqrt(d * d + lift * lift), sink, d, speed, p), p
+            )
         if lift != 0.0:
             upx, upy, upz = up_vector(sin_lat, cos_lat, x, yy)
             dot = upx * ux + upy * uy + upz * uz

@@ -9,11 +9,14 @@ its settings are documented with :class:`sim.flight.control.GuidedBank`):
    first-order filters;
 2. predict, with the compiled predictor (:func:`sim.core.predictor.propagate`) over the
    guidance's own model row scaled by that ratio, where the capsule reaches the final
-   altitude at a constant bank magnitude, and null the predicted downrange error by
-   secant iterations on the magnitude;
+   altitude at a constant bank magnitude (eased toward lift up by the load relief), and
+   null the predicted downrange error by secant iterations on the magnitude; with a load
+   limit, hold the magnitude back where the predicted peak would exceed it, or, at the
+   largest magnitude and still long, raise the relief's band as far as the limit allows;
 3. reverse the bank's sign when the target's crossrange leaves a deadband that narrows
-   with speed; below the stop speed, freeze the command on the sign whose predicted
-   crossrange is the smaller;
+   with speed (not while the load is relieved if the bank would swing through lift
+   down); below the stop speed, freeze the command on the sign whose predicted crossrange
+   is the smaller;
 4. command the bank, which slews toward it at the rate limit.
 
 Both integrators call this one function (the compiled engine inside its loop, the
@@ -47,17 +50,22 @@ _START_SLOPE = -50e3
 #: Sensed specific force above which the drag ratio is measured [m s^-2] (0.05 g).
 _MIN_SENSED = 0.5
 #: Fractions of the load limit where the load relief begins and where it is full: the
-#: bank magnitude is eased linearly from the corrector's toward lift up between them (full
-#: relief at 80 % leaves room for the bank's slew; starting at 60 %, the relief holds
-#: 99.7 % of the shipped guided Monte Carlo within 5 g, against 98.5 % for 80-92 %, at the
-#: price of ~1 % fewer landings within 30 km: README, "Guidance limits"). The nominal
-#: TMA-11 descent, 3.9 g without the limit, flies 3.2 g with it.
+#: bank magnitude is eased linearly from the corrector's toward lift up between them, for
+#: the load anticipated ahead (:func:`sim.core.dynamics.anticipated_load`). Full relief at
+#: 80 % leaves room for the bank's slew; starting at 60 %, 99.7 % of the shipped guided
+#: Monte Carlo stays within 5 g (65-80 %: 98.9 %; README, "Guidance limits").
 RELIEF_START = 0.60
 RELIEF_FULL = 0.80
 #: Fraction of a limit the predicted peak may reach: the predictions ease the bank at
 #: once, the capsule at the bank's rate limit, so that the flown peak comes out a little
 #: above the predicted one.
 LIMIT_MARGIN = 0.9
+#: The highest band of the load relief (fractions of the limit), used when the bank is at
+#: its largest and the capsule still flies long: the guidance then raises the band toward
+#: it while the predicted peak stays within the limit (less relief, a deeper and shorter
+#: descent).
+RELIEF_TOP_START = 0.90
+RELIEF_TOP_FULL = 1.00
 
 
 @njit
@@ -103,7 +111,7 @@ def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     and the predicted peaks (sensed load [g0], heat flux [W m^-2]) on the way."""
     sign = gs[GS.sign]
     bank = sign * magnitude if sign != 0.0 else magnitude
-    _set_bank_profile(bank, gp, pg)
+    _set_bank_profile(bank, gp, pg, gs[GS.relief_shift])
     pg[P.bank_t0] = t
     settings = PredictorSettings(
         gp[G.final_altitude],
@@ -125,7 +133,7 @@ def _predict(t, y, magnitude, gp, gs, pg, tab, target):
 
 
 @njit_inline
-def _set_bank_profile(bank, gp, pg):
+def _set_bank_profile(bank, gp, pg, shift):
     """The bank profile a prediction flies: the constant ``bank``, or with a load limit the
     same eased toward lift up (the smallest magnitude) as the load approaches the limit,
     as the flight computer will fly it (:func:`sim.core.dynamics.relief_bank`)."""
@@ -134,8 +142,10 @@ def _set_bank_profile(bank, gp, pg):
     if limit > 0.0:
         pg[P.bank_mode] = BANK.relief
         pg[P.bank_command] = gp[G.min_bank]
-        pg[P.relief_start] = RELIEF_START * limit * G0
-        pg[P.relief_full] = RELIEF_FULL * limit * G0
+        start = RELIEF_START + shift * (RELIEF_TOP_START - RELIEF_START)
+        full = RELIEF_FULL + shift * (RELIEF_TOP_FULL - RELIEF_FULL)
+        pg[P.relief_start] = start * limit * G0
+        pg[P.relief_full] = full * limit * G0
         # ahead by a cycle and by the time the bank takes to slew to lift up
         pg[P.relief_lead] = gp[G.period] + abs(bank) / gp[G.bank_rate_limit]
     else:
@@ -165,6 +175,14 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     lo = gp[G.min_bank]
     hi = gp[G.max_bank]
     tol = gp[G.tolerance]
+    gs[GS.limited] = 0.0
+    if gs[GS.relief_shift] > 0.0:
+        # while the relief band is raised, the band is the control (at the largest bank)
+        gs[GS.relief_shift] = 0.0
+        lowest = _predict(t, y, hi, gp, gs, pg, tab, target)
+        z, c, g, q = _solve_shift(t, y, lowest, gp, gs, pg, tab, target)
+        if gs[GS.relief_shift] > 0.0:
+            return _hold_shift(t, z, c, g, q, gp, gs)
     s0 = gs[GS.magnitude]
     z0, c0, g0, q0 = _predict(t, y, s0, gp, gs, pg, tab, target)
     best_err, best_s, best_z, best_c, best_g, best_q = abs(z0), s0, z0, c0, g0, q0
@@ -186,7 +204,13 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
                     slope = new_slope
             s0, z0 = s1, z1
             s1 = min(max(s1 - z1 / slope, lo), hi)
-    gs[GS.limited] = 0.0
+    saturated = best_s >= hi and best_z > tol
+    if gp[G.load_limit] > 0.0 and saturated and _excess(best_g, best_q, gp) <= 0.0:
+        # at the largest bank, still long, with room under the limit: less relief
+        lowest = (best_z, best_c, best_g, best_q)
+        z, c, g, q = _solve_shift(t, y, lowest, gp, gs, pg, tab, target)
+        if gs[GS.relief_shift] > 0.0:
+            return _hold_shift(t, z, c, g, q, gp, gs)
     if _excess(best_g, best_q, gp) > 0.0:
         best_s, best_z, best_c, best_g, best_q = _limit_magnitude(
             t, y, best_s, best_g, best_q, gp, gs, pg, tab, target
@@ -196,6 +220,53 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     gs[GS.peak_g] = best_g
     gs[GS.peak_heat_flux] = best_q
     return best_z, best_c
+
+
+@njit_inline
+def _hold_shift(t, z, c, g, q, gp, gs):
+    """Fly the largest bank with the raised relief band just solved; a capsule still
+    predicted long is held there by the limit. Returns (downrange, crossrange)."""
+    if z > gp[G.tolerance]:
+        _note_limit(t, z, gs)
+    gs[GS.magnitude] = gp[G.max_bank]
+    gs[GS.peak_g] = g
+    gs[GS.peak_heat_flux] = q
+    return z, c
+
+
+@njit
+def _solve_shift(t, y, lowest, gp, gs, pg, tab, target):
+    """At the largest bank magnitude and still long: the highest relief band
+    (``GS.relief_shift``, 0..1) whose predicted peaks stay within the limits and that does
+    not carry the capsule short of the target, by bisection on a few predictions.
+
+    ``lowest`` is the prediction of the lowest band (downrange, crossrange, peak load, peak
+    heat flux); returns the prediction of the band chosen (0 when no raised band is
+    within the limits, or the lowest is not long).
+    """
+    s = gp[G.max_bank]
+    tol = gp[G.tolerance]
+    gs[GS.relief_shift] = 0.0
+    if _excess(lowest[2], lowest[3], gp) > 0.0 or lowest[0] <= tol:
+        return lowest
+    gs[GS.relief_shift] = 1.0
+    z, c, g, q = _predict(t, y, s, gp, gs, pg, tab, target)
+    if _excess(g, q, gp) <= 0.0 and z >= -tol:
+        return z, c, g, q
+    best = lowest
+    a, b = 0.0, 1.0
+    for _ in range(6):
+        u = 0.5 * (a + b)
+        gs[GS.relief_shift] = u
+        z, c, g, q = _predict(t, y, s, gp, gs, pg, tab, target)
+        if _excess(g, q, gp) <= 0.0 and z >= -tol:
+            a, best = u, (z, c, g, q)
+            if z <= tol:
+                break
+        else:
+            b = u
+    gs[GS.relief_shift] = a
+    return best
 
 
 @njit_inline
@@ -361,20 +432,27 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     pg[P.lift_to_drag] = lift_to_drag
     frac = min(max((speed - gp[G.speed_low]) / (gp[G.speed_high] - gp[G.speed_low]), 0.0), 1.0)
     deadband = gp[G.deadband_low] + (gp[G.deadband_high] - gp[G.deadband_low]) * frac
-    sign = gs[GS.sign]
-    reversal = (crossrange < -deadband and sign > 0.0) or (crossrange > deadband and sign < 0.0)
-    if reversal:
-        gs[GS.sign] = -sign
     magnitude = gs[GS.magnitude]
+    relieving = False
     if gp[G.load_limit] > 0.0:
-        # the relief the predictions assumed, for the load anticipated from the sink rate
-        _set_bank_profile(magnitude, gp, pg)
+        # the relief the predictions assumed, for the load anticipated ahead
+        _set_bank_profile(magnitude, gp, pg, gs[GS.relief_shift])
         r = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
         sink = -(y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / r
-        relieved = abs(relief_bank(anticipated_load(a_s, sink, pg), pg))
+        relieved = abs(relief_bank(anticipated_load(a_s, sink, d_s, speed, pg), pg))
         if relieved < magnitude:
             magnitude = relieved
+            relieving = True
             _note_limit(t, z, gs)
+    sign = gs[GS.sign]
+    # while the load is relieved, a reversal waits until the bank can swing through lift
+    # up: from larger magnitudes the shorter way passes through lift down
+    through_lift_down = abs(wrap_angle(bank)) + magnitude > math.pi
+    reversal = not (relieving and through_lift_down) and (
+        (crossrange < -deadband and sign > 0.0) or (crossrange > deadband and sign < 0.0)
+    )
+    if reversal:
+        gs[GS.sign] = -sign
     gs[GS.command] = gs[GS.sign] * magnitude
     _record(t, z, c, reversal, gs, hist)
     return gs[GS.command]

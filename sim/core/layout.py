@@ -354,6 +354,7 @@ GSTATE = Layout(
         ("limit_cycles", "-", "cycles in which a limit held the magnitude back"),
         ("limit_downrange", "m", "predicted downrange error when a limit last held it back"),
         ("last_sensed", "m s^-2", "sensed specific force at the last cycle (NaN: none)"),
+        ("relief_shift", "-", "how far the load relief's band is raised (0: lowest, 1: top)"),
     ],
 )
 

@@ -67,11 +67,14 @@ class GuidedBank:
        error to the target is below ``tolerance`` (bounded by ``min_bank``, ``max_bank``),
        then holds it back to the largest magnitude whose predicted peak load (and heat
        flux) stays within ``load_limit`` (``heat_rate_limit``), the load relief of
-       constrained predictor-correctors such as Lu's FNPEG;
+       constrained predictor-correctors such as Lu's FNPEG; at the largest magnitude and
+       still long, it raises the load relief's band instead (a later relief, a deeper
+       dive) as far as the predicted peak stays within the limit;
     4. reverses the bank's sign when the target's crossrange (its distance from the great
        circle along the current velocity) leaves a deadband that narrows linearly with
        speed from ``deadband_high`` (at ``speed_high``) to ``deadband_low`` (at
-       ``speed_low``) on the side away from the lift;
+       ``speed_low``) on the side away from the lift; while the load is relieved, a
+       reversal that would swing through lift down waits;
     5. commands the bank, which slews there at ``bank_rate_limit``.
 
     Below ``stop_speed`` the command is frozen (the capsule has little authority left and
@@ -119,8 +122,11 @@ class GuidedBank:
     load_limit : float
         The crew's load limit [g0] (0: none). The default, 5 g, is the top of the 3-5 g
         of nominal Soyuz descents (Soyuz data sheet). The load relief eases the bank
-        toward lift up from 60 % of the limit (fully up at 80 %), ahead of the load by a
-        cycle and the bank's slew time; a bank magnitude whose predicted peak sensed load
+        toward lift up from 60 % of the limit (fully up at 80 %; raised up to 90-100 %
+        when the capsule must dive deeper), acting on the load anticipated a cycle and the
+        bank's slew time ahead (from the density's growth along the sink rate and the
+        speed's decay under the drag, so that it lets go after the peak); a bank
+        magnitude whose predicted peak sensed load
         exceeds 90 % of the limit (the margin for the slew) is held back to the largest one
         within it:
         the capsule then lands long (or short) of the target instead of taking the load,

@@ -266,6 +266,44 @@ def test_load_limit_holds_a_descent_that_would_exceed_it():
     assert miss < 10e3 and miss_free < 10e3  # the issue's nominal accuracy
 
 
+def test_load_limit_dives_as_deep_as_the_limit_allows():
+    """Targets 700 and 900 km short of the reference, beyond the largest bank with the
+    relief easing from 60 % of the limit: the guidance raises the relief's band and dives
+    deeper for the same limit. At 700 km it lands on target within the limit; at 900 km,
+    which takes 14.7 g unconstrained, it lands long at the limit, and says so. (Eased from
+    60 % only, the first landed 114 km long.) Tolerance of the peak: 0.05 g, the
+    relief's slew lagging the load at the top of the raised band (measured 5.007 g)."""
+    miss, near = _guided_miss(_reference_target(-700e3), load_limit=5.0)
+    assert miss < 10e3 and max(near["g_load"]) <= 5.0  # measured 2.4 km, 4.68 g
+    miss_free, free = _guided_miss(_reference_target(-900e3), load_limit=0.0)
+    miss, far = _guided_miss(_reference_target(-900e3), load_limit=5.0)
+    assert miss_free < 10e3 and max(free["g_load"]) > 10.0  # measured 1.1 km, 14.7 g
+    assert 4.85 < max(far["g_load"]) < 5.05  # the load taken is the limit's
+    assert miss > 50e3  # the price (measured 166 km long)
+    diag = far.diagnostics["entry"]
+    assert diag["limited"][-1] or np.sum(diag["limited"]) > 100  # reported (measured 191)
+
+
+def test_anticipated_load_grows_on_the_way_down_and_falls_after_the_peak():
+    """The load ahead, ``rho V^2`` to first order: ``a (1 + lead (sink / H - 2 D / V))``,
+    checked against the closed form before and after a peak, never negative."""
+    from sim.core.dynamics import RELIEF_SCALE_HEIGHT, anticipated_load
+    from sim.core.layout import N_PARAMS, P
+
+    p = np.zeros(N_PARAMS)
+    p[P.relief_lead] = 10.0
+    h = RELIEF_SCALE_HEIGHT
+    # diving at 7 km/s: the density's growth wins (x 1.32)
+    before = anticipated_load(20.0, 250.0, 19.0, 7000.0, p)
+    assert before == pytest.approx(20.0 * (1.0 + 10.0 * (250.0 / h - 38.0 / 7000.0)), rel=1e-15)
+    assert before > 20.0
+    # after the peak at 4 km/s: the speed's decay wins though the capsule still sinks
+    after = anticipated_load(40.0, 100.0, 39.0, 4000.0, p)
+    assert after == pytest.approx(40.0 * (1.0 + 10.0 * (100.0 / h - 78.0 / 4000.0)), rel=1e-15)
+    assert after < 40.0
+    assert anticipated_load(40.0, -100.0, 39.0, 400.0, p) == 0.0  # rising and braking hard
+
+
 def test_without_limits_the_corrector_nulls_the_predicted_downrange():
     _, traj = _guided_miss(_reference_target(), load_limit=0.0)
     diag = traj.diagnostics["entry"]

@@ -5,14 +5,16 @@ lift up (``max_bank_deg = 0``), the physical bound on over-burns.
 
 Measured (README, "Guidance limits"; downrange positive = short of the target):
 
-- limit 5 g: -5 to +9 m/s land within 13 km at 2.7-5.04 g; -6 m/s lands 78 km long and
-  -10 m/s 469 km long at 4.3 g (the relief eases the bank toward lift up from 3 g);
+- limit 5 g: -7 to +9 m/s land within 12 km at 2.7-5.11 g; -8 m/s lands 130 km long at
+  5.00 g and -10 m/s 354 km long at 4.99 g (the guidance dives as deep as the limit
+  allows, raising the load relief's band, and lands long rather than take more);
 - no limit: -10 to +9 m/s land within 12 km, at up to 21.2 g for -10 m/s;
 - +10 m/s lands 65 km short either way, as flown lift up all the way: beyond the lift.
 
-So the shipped guided Monte Carlo's burn dispersion (2.6 m/s, 1 sigma) puts about 2-3 %
+So the shipped guided Monte Carlo's burn dispersion (2.6 m/s, 1 sigma) puts about 0.5 %
 of its runs beyond what the guidance absorbs within the load limit (under-burns past
-about 1.9 sigma), which is why 99.7 % within 30 km is not reached with the limit.
+about 2.7 sigma) and 0.7 % beyond what the lift can stretch (over-burns, with the L/D
+dispersed too), which is why 99.7 % within 30 km is not reached.
 """
 
 import pathlib
@@ -48,25 +50,26 @@ def runs():
 
 
 def test_the_swept_load_limit_is_flown(runs):
-    """The load limit is the flight computer's setting, swept as such: at a 6 m/s
+    """The load limit is the flight computer's setting, swept as such: at a 9 m/s
     under-burn it holds the load under 5 g and lands long; off, the guidance dives."""
     guided, _ = runs
-    short_on, _, g_on = guided[-6, 5.0]
-    short_off, far_off, g_off = guided[-6, 0.0]
-    assert g_on <= 5.0 < 8.0 < g_off  # measured 4.32 g and 9.71 g
-    assert short_on < -50.0 and far_off < 5.0  # measured 78 km long, 1.9 km
+    short_on, _, g_on = guided[-9, 5.0]
+    short_off, far_off, g_off = guided[-9, 0.0]
+    assert g_on <= 5.0 < 8.0 < g_off  # measured 4.97 g and 15.98 g
+    assert short_on < -50.0 and far_off < 5.0  # measured 238 km long, 1.5 km
 
 
 def test_what_the_guidance_absorbs_within_the_limit(runs):
     guided, _ = runs
-    for error in range(-5, 10):
+    for error in range(-7, 10):
         _, far, g = guided[error, 5.0]
-        # measured: within 12.7 km; at most 5.04 g (a -4 m/s under-burn: the relief's
-        # slew lags the load by a few hundredths of a g)
-        assert far < 15.0 and g < 5.1, error
-    for error in range(-10, -5):
+        # measured: within 11.2 km; at most 5.11 g (a -7 m/s under-burn: the relief's
+        # slew lags the load by about 0.1 g at the top of the raised band)
+        assert far < 15.0 and g < 5.15, error
+    for error in range(-10, -7):
         short, _, g = guided[error, 5.0]
-        assert short < -30.0 and g < 5.0, error  # held under the limit, landing long
+        # held at the limit (measured 4.97-5.002 g: the slew's lag), landing long
+        assert short < -30.0 and g < 5.05, error
 
 
 def test_without_the_limit_the_under_burns_cost_the_crew(runs):

@@ -5,10 +5,12 @@ the guidance flying its undispersed model), flown with the 5 g limit and again w
 off, and the ballistic and stuck-service-module studies from the same seed.
 
 Measured (README, "Guidance limits"): with the limit 99.7 % of the peaks at or under 5 g
-and 97 % of the landings within 30 km; without it 15 % of the peaks above 5 g (up to 17 g)
+and 98.9 % of the landings within 30 km; without it 15 % of the peaks above 5 g (up to 17 g)
 and 99.3 % within 30 km. The issue's 99.7 % within 30 km is not reached with or without the
 limit: a 2.6 m/s (1 sigma) burn dispersion puts the entry of its 3-sigma over-burns beyond
-the range an L/D 0.3 capsule can stretch (they land 100-290 km short with the lift up).
+the range an L/D 0.3 capsule can stretch (7 of the 1,000 runs land 60-290 km short flown
+lift up all the way, so no guidance lands more than 99.3 % within 30 km), and the 4 runs
+that land long are under-burns of 8-10 m/s held at the load limit.
 """
 
 import pathlib
@@ -40,6 +42,16 @@ def tables():
     }
 
 
+def test_a_reversal_waits_while_the_load_is_relieved():
+    """Run 294 of the shipped study (density 19 % low, a 4.8 m/s under-burn): its bank
+    reversal fell due as the load relief began, at a bank of 109 deg, and swung the
+    shorter way, through lift down, to a 5.37 g peak. Waiting for the bank to come up, it
+    peaks at 3.93 g and still lands within 10 km (measured 7.0 km)."""
+    row = Campaign(STUDIES / "montecarlo_guided.toml", samples=N).run_chunk([294])
+    assert row["peak_g"][0] <= 5.0
+    assert row["distance_to_target_km"][0] < 10.0
+
+
 @pytest.mark.slow
 def test_the_load_limit_holds_under_dispersions(tables):
     limited, free = tables["limited"], tables["free"]
@@ -61,11 +73,31 @@ def test_the_load_limit_holds_under_dispersions(tables):
 def test_the_landings_and_what_the_limit_costs(tables):
     d = np.asarray(tables["limited"]["distance_to_target_km"], dtype=float)
     d_free = np.asarray(tables["free"]["distance_to_target_km"], dtype=float)
-    # the issue asks 99.7 % within 30 km; measured 97 % with the limit and 99.3 % without
+    # the issue asks 99.7 % within 30 km; measured 98.9 % with the limit and 99.3 % without
     # (module docstring): asserted as measured, less a binomial 3 sigma of 1,000 runs
-    assert np.mean(d <= 30.0) >= 0.97 - 3 * np.sqrt(0.97 * 0.03 / N)
+    assert np.mean(d <= 30.0) >= 0.989 - 3 * np.sqrt(0.989 * 0.011 / N)
     assert np.mean(d_free <= 30.0) >= 0.993 - 3 * np.sqrt(0.993 * 0.007 / N)
     assert np.median(d) < 10.0  # the issue's nominal accuracy
+
+
+@pytest.mark.slow
+def test_the_misses_are_the_limit_and_the_lift_not_the_guidance(tables):
+    """Each landing beyond 30 km is either held at the load limit (long: the guidance
+    took the load it was allowed) or beyond the lift (short: flown lift up all the way
+    it lands short too), so the 99.7 % within 30 km is out of reach of any guidance for
+    these dispersions: more than 0.3 % of the runs cannot reach the target."""
+    t = tables["limited"]
+    d = np.asarray(t["distance_to_target_km"], dtype=float)
+    short = np.asarray(t["downrange_to_target_km"], dtype=float)
+    g = np.asarray(t["peak_g"], dtype=float)
+    long_ = (d > 30.0) & (short < 0.0)
+    assert np.all(g[long_] > 4.85)  # measured 4.90-5.17 g: at the limit (5 g)
+    ids = np.asarray(t["run"])[(d > 30.0) & (short > 0.0)]
+    lift_up = Campaign(STUDIES / "montecarlo_guided.toml", {"phases.1.control.max_bank_deg": 0.0})
+    flown = lift_up.run_chunk(ids)
+    beyond = np.asarray(flown["downrange_to_target_km"], dtype=float) > 30.0
+    assert beyond.all()  # measured 62-286 km short lift up, as under guidance
+    assert beyond.sum() / N > 0.003  # measured 7 of 1,000: the ceiling is 99.3 %
 
 
 @pytest.mark.slow
