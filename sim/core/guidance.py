@@ -19,6 +19,8 @@ its settings are documented with :class:`sim.flight.control.GuidedBank`):
    is the smaller;
 4. command the bank, which slews toward it at the rate limit.
 
+Below 0.05 g of sensed force a cycle after the first holds the command without predicting.
+
 Both integrators call this one function (the compiled engine inside its loop, the
 ``solve_ivp`` reference path at each segment seam), so the guidance is written once. Its
 state lives in a small array (layout :data:`sim.core.layout.GSTATE`) and its history in
@@ -417,6 +419,12 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
     d_m, l_m = drag_and_lift(t, y, pg, tab)
     a_s = math.sqrt(d_s * d_s + l_s * l_s)
     gs[GS.last_sensed] = a_s
+    if a_s <= _MIN_SENSED and not math.isnan(gs[GS.command]):
+        # above the sensible atmosphere (below 0.05 g, Apollo's "0.05 g" event): the lift
+        # cannot move the landing yet and the drag ratio cannot be measured, so the
+        # command of the first cycle holds, without predictions, until the load builds
+        _record(t, gs[GS.downrange], gs[GS.crossrange], False, gs, hist)
+        return gs[GS.command]
     if a_s > _MIN_SENSED and d_m > 0.0:
         gs[GS.drag_ratio] += gp[G.filter_gain] * (d_s / d_m - gs[GS.drag_ratio])
         if l_m > 0.0 and d_s > 0.0:

@@ -77,10 +77,14 @@ class GuidedBank:
        reversal that would swing through lift down waits;
     5. commands the bank, which slews there at ``bank_rate_limit``.
 
-    Below ``stop_speed`` the command is frozen (the capsule has little authority left and
-    the geometry to the target degenerates), on the bank sign whose predicted crossrange at
-    the aim point is the smaller. A reversal slews the shorter way round, so a bank beyond
-    90 deg reverses through lift-down. The predictor's reference is the point where
+    Below 0.05 g of sensed force (before the capsule meets the sensible atmosphere, or
+    in a skip) the lift cannot move the landing yet and the drag ratio cannot be measured:
+    the command of the first cycle holds, without predictions, as in Apollo's entry
+    guidance until its "0.05 g" event. Below ``stop_speed`` the command is frozen (the
+    capsule has little authority left and the geometry to the target degenerates), on the
+    bank sign whose predicted crossrange at the aim point is the smaller. A reversal slews
+    the shorter way round, so a bank beyond 90 deg reverses through lift-down (unless the
+    load is being relieved: then it waits). The predictor's reference is the point where
     the capsule reaches ``final_altitude`` (the parachute command), the aim point of the
     Soyuz descent; the drift under the canopies is not predicted.
 

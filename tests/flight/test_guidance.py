@@ -2,6 +2,7 @@
 
 import dataclasses
 import math
+import pathlib
 from datetime import UTC, datetime
 
 import numpy as np
@@ -19,7 +20,9 @@ from sim.models.atmosphere import StandardAtmosphere1976
 from sim.models.earth import EarthModel, GeoPoint
 from sim.models.geodesy import geodesic_direct, geodesic_inverse
 from sim.models.vehicle import Vehicle
+from sim.studies.runs import run_scenario
 
+CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
 ATM = StandardAtmosphere1976()
 SA = soyuz_like(0.3)
 CHUTE_COMMAND = 10.7e3
@@ -302,6 +305,30 @@ def test_anticipated_load_grows_on_the_way_down_and_falls_after_the_peak():
     assert after == pytest.approx(40.0 * (1.0 + 10.0 * (100.0 / h - 78.0 / 4000.0)), rel=1e-15)
     assert after < 40.0
     assert anticipated_load(40.0, -100.0, 39.0, 400.0, p) == 0.0  # rising and braking hard
+
+
+def test_above_the_sensible_atmosphere_the_first_command_holds_without_predictions():
+    """Below 0.05 g of sensed force (Apollo's "0.05 g" event) the lift cannot move the
+    landing yet: the guidance holds its first cycle's command and predicts nothing, so the
+    cycles of the coast from 140 km cost no predictions (the TMA-11 nominal: 128 of its 328
+    cycles; 248 predictions against 393 when every cycle predicted)."""
+    from sim.config.build import load_scenario
+    from sim.config.scenario import plan
+    from sim.core.layout import GH, GS
+    from sim.core.run import fly_alone
+    from sim.studies.runs import scenario_program
+
+    scenario = load_scenario(CONFIGS / "soyuz_tma11" / "nominal.toml")
+    program = scenario_program(scenario, plan(scenario), store=False)
+    _, _, gstate, ghist = fly_alone(program.arrays(), 1000)
+    cycles = int(gstate[GS.cycles])
+    rows = ghist[:cycles]
+    traj = run_scenario(scenario)
+    t_005 = traj["time"][np.argmax(np.asarray(traj["g_load"]) >= 0.05)]
+    coast = rows[rows[:, GH.time] < t_005 - 2.0]  # a cycle ahead of the 0.05 g sample
+    assert len(coast) > 100  # measured 128
+    assert np.all(coast[:, GH.bank_command_deg] == coast[0, GH.bank_command_deg])
+    assert gstate[GS.predictions] < cycles  # measured 248 < 328
 
 
 def test_without_limits_the_corrector_nulls_the_predicted_downrange():

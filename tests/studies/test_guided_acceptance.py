@@ -4,7 +4,7 @@
 the guidance flying its undispersed model), flown with the 5 g limit and again with it
 off, and the ballistic and stuck-service-module studies from the same seed.
 
-Measured (README, "Guidance limits"): with the limit 99.7 % of the peaks at or under 5 g
+Measured (README, "Guidance limits"): with the limit 99.8 % of the peaks at or under 5 g
 and 98.9 % of the landings within 30 km; without it 15 % of the peaks above 5 g (up to 17 g)
 and 99.3 % within 30 km. The issue's 99.7 % within 30 km is not reached with or without the
 limit: a 2.6 m/s (1 sigma) burn dispersion puts the entry of its 3-sigma over-burns beyond
@@ -58,7 +58,7 @@ def test_the_load_limit_holds_under_dispersions(tables):
     for t in (limited, free):
         assert list(t["status"]) == ["landed"] * N  # every run lands
     g = np.asarray(limited["peak_g"], dtype=float)
-    assert np.mean(g <= 5.0) >= 0.997  # the acceptance (measured 0.997)
+    assert np.mean(g <= 5.0) >= 0.997  # the acceptance (measured 0.998)
     # the same samples without the limit exceed it: the constraint works, the dispersions
     # are not mild (measured 15 % of the runs above 5 g)
     g_free = np.asarray(free["peak_g"], dtype=float)
