@@ -19,6 +19,11 @@ from sim.studies.statistics import column_summary, exceedance, footprint, quanti
 #: of 3.44 sigma (the chi-square quantile with two degrees of freedom).
 LEVELS = {0.5: "50", 0.95: "95", 0.9973: "99_7"}
 
+#: The smallest probability removed by a truncation that the text report names: below it
+#: (a draw in a billion, beyond the largest campaign) a truncation cannot change a result;
+#: the JSON record and study.json keep every truncation.
+TRUNCATION_SHOWN = 1e-9
+
 
 def _finite(x):
     """JSON has no NaN or infinity: an undefined figure (e.g. the upper bound of a 99.7 %
@@ -211,10 +216,13 @@ def format_study(record: dict) -> str:
                 f"{s['ci_high']:.3f} (width {s['ci_width']:.3f}, tolerance "
                 f"{s['tolerance']:g}): {'met' if s['met'] else 'NOT met'}"
             )
-    if record["truncated"]:
+    shown = {k: v for k, v in record["truncated"].items() if v >= TRUNCATION_SHOWN}
+    if shown:
+        rest = len(record["truncated"]) - len(shown)
         lines.append(
             "Truncated at physical limits (probability removed): "
-            + ", ".join(f"{k} {v:.2g}" for k, v in record["truncated"].items())
+            + ", ".join(f"{k} {v:.2g}" for k, v in shown.items())
+            + (f" (and {rest} more below {TRUNCATION_SHOWN:g}, in the JSON)" if rest else "")
         )
     if record["table"]:
         lines.append(f"Table: {record['table']}")

@@ -136,6 +136,29 @@ def test_the_text_names_the_footprint_and_the_statistics(capsys):
     assert "99.73 % ellipse" in out and "peak load [g]" in out
 
 
+def test_the_text_names_only_truncations_that_can_matter(capsys, tmp_path):
+    """The shipped studies' truncations remove 4e-11 to 3e-89 of probability: not named
+    (they are in the JSON); a mass whose normal reaches zero at 2 sigma (0.023) is."""
+    code, out, err = _sweep(capsys, BALLISTIC_MC, "--samples", "10", "--quiet", "--json")
+    truncated = json.loads(out)["truncated"]
+    assert truncated and max(truncated.values()) < 1e-9  # measured at most 4e-11
+    code, out, err = _sweep(capsys, BALLISTIC_MC, "--samples", "10", "--quiet")
+    assert code == 0 and "Truncated" not in out
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'extends = "{NOMINAL}"\n'
+        + MC
+        + '[dispersions]\n"atmosphere.density_scale" = { distribution = "normal", std = 0.5 }\n'
+        + '"vehicles.descent_module.drag_coefficient" = '
+        + '{ distribution = "normal", std_rel = 0.05 }\n'
+    )
+    code, out, err = _sweep(capsys, study, "--quiet")
+    assert code == 0, err
+    line = next(t for t in out.splitlines() if t.startswith("Truncated"))
+    assert "atmosphere.density_scale 0.023" in line  # Phi(-2) = 0.0228
+    assert "drag_coefficient" not in line and "(and 1 more below 1e-09, in the JSON)" in line
+
+
 def _one_line_error(capsys, *argv):
     code, out, err = _sweep(capsys, *argv)
     assert code == 2, (out, err)
@@ -288,6 +311,9 @@ DENSITY = '"atmosphere.density_scale" = { distribution = "normal", std = 0.1 }\n
             '[study]\nkind = "grid"\n[sweep]\ntarget.latitude_deg = [50.5]\n',
             'a dotted key is quoted: "target.',
         ),
+        # a table the study must have: this file's to add, not the file it extends
+        ('[study]\nkind = "grid"\n', "study.toml: sweep: a [sweep] table"),
+        (MC, "study.toml: dispersions: a [dispersions] table"),
         # a value that cannot be flown beside the default: the builder's reason, not "no effect"
         (
             '[study]\nkind = "grid"\n[sweep]\n"phases.1.control.load_limit_g" = [0.5, 5.0]\n',
