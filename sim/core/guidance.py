@@ -206,7 +206,7 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
                     slope = new_slope
             s0, z0 = s1, z1
             s1 = min(max(s1 - z1 / slope, lo), hi)
-    saturated = best_s >= hi and best_z > tol
+    saturated = hi > lo and best_s >= hi and best_z > tol
     if gp[G.load_limit] > 0.0 and saturated and _excess(best_g, best_q, gp) <= 0.0:
         # at the largest bank, still long, with room under the limit: less relief
         lowest = (best_z, best_c, best_g, best_q)
