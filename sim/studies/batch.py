@@ -197,14 +197,20 @@ class VariantPacker:
         batches: dict = {}
         for structural, indices in by_group.items():
             fixed = {k: variants[indices[0]][k] for k, _ in structural}
-            for i, arrays in self._pack_group(
+            for idx, stacked in self._pack_group(
                 fixed, numeric, [variants[i] for i in indices], indices
             ):
-                batches.setdefault(tuple(a.shape for a in arrays), []).append((i, arrays))
+                shape = tuple(a.shape[1:] for a in stacked)
+                batches.setdefault(shape, []).append((idx, stacked))
         out = []
-        for rows in batches.values():
-            idx = np.array([i for i, _ in rows])
-            stacked = tuple(np.stack([a[k] for _, a in rows]) for k in range(len(rows[0][1])))
+        for blocks in batches.values():
+            if len(blocks) == 1:
+                out.append(blocks[0])
+                continue
+            idx = np.concatenate([i for i, _ in blocks])
+            stacked = tuple(
+                np.concatenate([a[k] for _, a in blocks]) for k in range(len(blocks[0][1]))
+            )
             out.append((idx, stacked))
         return out
 
@@ -215,10 +221,14 @@ class VariantPacker:
             return False
 
     def _pack_group(self, fixed, numeric, variants, indices):
-        """(index, program arrays) of the variants of one group."""
+        """Blocks (indices, stacked program arrays) of the variants of one group: the
+        variants on the fast path in one block (the base program plus each key's change
+        times its slope, row by row as the variant would be built alone), each variant
+        built in full in a block of its own."""
         group = self._group(fixed)
         fast = [k for k in numeric if group is not None and self._slope_of(group, fixed, k)]
         invalid = self._invalid_values(group, fixed, fast, variants) if fast else {}
+        linear: list = []  # (index, variant) on the fast path
         for i, v in zip(indices, variants, strict=True):
             bad = next(
                 (invalid[k, float(v[k])] for k in fast if k in v and (k, float(v[k])) in invalid),
@@ -234,17 +244,23 @@ class VariantPacker:
                 except ScenarioError as exc:
                     self.failures[i] = str(exc)
                     continue
-                yield i, program.arrays()
+                yield np.array([i]), tuple(a[None] for a in program.arrays())
                 continue
-            arrays = [a.copy() for a in group.base]
-            for k in fast:
-                if k in v:
-                    dv = float(v[k]) - group.v0[k]
-                    if dv:
-                        for a, slope in zip(arrays, group.slopes[k], strict=True):
-                            if slope is not None:
-                                a += dv * slope
-            yield i, tuple(arrays)
+            linear.append((i, v))
+        if not linear:
+            return
+        assert group is not None
+        n = len(linear)
+        stacked = tuple(np.repeat(a[None], n, axis=0) for a in group.base)
+        for k in fast:
+            dv = np.array([float(v[k]) - group.v0[k] if k in v else 0.0 for _, v in linear])
+            rows = np.flatnonzero(dv)
+            if not rows.size:
+                continue
+            for a, slope in zip(stacked, group.slopes[k], strict=True):
+                if slope is not None:
+                    a[rows] += dv[rows].reshape((-1,) + (1,) * slope.ndim) * slope
+        yield np.array([i for i, _ in linear]), stacked
 
     def _invalid_values(self, group, fixed: dict, fast: list, variants) -> dict:
         """(key, value) -> why a fast-path value cannot be built.
