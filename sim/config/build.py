@@ -163,8 +163,7 @@ class _Builder:
     def error(self, keys, expected):
         keys = tuple(keys)
         file = str(self.path)
-        # the file that set the key or a table above it; a key that no file set (a
-        # missing table or key) is the loaded file's to add, not the one it extends
+        # the file that set the key or a table above; a key no file set is the loaded file's
         for n in range(len(keys), 0 if keys else -1, -1):
             if keys[:n] in self.origin:
                 file = self.origin[keys[:n]]
