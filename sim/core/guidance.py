@@ -178,15 +178,16 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     hi = gp[G.max_bank]
     tol = gp[G.tolerance]
     gs[GS.limited] = 0.0
-    if gs[GS.relief_shift] > 0.0:
-        # while the relief band is raised, the band is the control (at the largest bank)
-        gs[GS.relief_shift] = 0.0
-        lowest = _predict(t, y, hi, gp, gs, pg, tab, target)
-        z, c, g, q = _solve_shift(t, y, lowest, gp, gs, pg, tab, target)
+    s0 = gs[GS.magnitude]
+    raised = gs[GS.relief_shift] > 0.0
+    gs[GS.relief_shift] = 0.0
+    z0, c0, g0, q0 = _predict(t, y, s0, gp, gs, pg, tab, target)
+    if raised:
+        # while the relief band is raised, the band is the control (at the largest bank,
+        # s0); the secant takes over from the lowest band's prediction when it comes down
+        z, c, g, q = _solve_shift(t, y, (z0, c0, g0, q0), gp, gs, pg, tab, target)
         if gs[GS.relief_shift] > 0.0:
             return _hold_shift(t, z, c, g, q, gp, gs)
-    s0 = gs[GS.magnitude]
-    z0, c0, g0, q0 = _predict(t, y, s0, gp, gs, pg, tab, target)
     best_err, best_s, best_z, best_c, best_g, best_q = abs(z0), s0, z0, c0, g0, q0
     if abs(z0) > tol:
         slope = gs[GS.slope] if not math.isnan(gs[GS.slope]) else _START_SLOPE

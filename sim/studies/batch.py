@@ -101,14 +101,23 @@ class VariantPacker:
 
     def __post_init__(self) -> None:
         self.known = frozenset(self.known)
-        self.base_scenario = build_scenario(self.tree.resolve(self.base_overrides))
+        self.base_scenario = self._scenario({})
         self.base_plan = plan(self.base_scenario)
         self._base_program = scenario_program(self.base_scenario, self.base_plan, store=False)
+
+    def _scenario(self, overrides: Mapping) -> Scenario:
+        """The scenario with the campaign's and these overrides applied."""
+        return build_scenario(self.tree.resolve({**self.base_overrides, **overrides}))
+
+    @staticmethod
+    def _program(scenario: Scenario, solution=None) -> Program:
+        """A scenario's program, its burn point ``solution`` (None: solved for it)."""
+        return scenario_program(scenario, plan(scenario, solution=solution), store=False)
 
     # -- one variant, the slow way ---------------------------------------------------------
     def build(self, overrides: Mapping) -> tuple[Scenario, Program]:
         """A variant's scenario and program by a full build (the reference)."""
-        scenario = build_scenario(self.tree.resolve({**self.base_overrides, **overrides}))
+        scenario = self._scenario(overrides)
         # what the flight computer and the planners knew: the known keys and its own
         own = {
             k: v for k, v in overrides.items() if k in self.known or self._flight_computer_key(k)
@@ -116,18 +125,16 @@ class VariantPacker:
         knows = any(k in self.known for k in overrides)
         assert self.base_plan is not None
         if knows and len(own) == len(overrides):  # they knew the whole variant
-            return scenario, scenario_program(scenario, plan(scenario), store=False)
+            return scenario, self._program(scenario)
         if knows:  # the burn planned (and the guidance built) with what they knew only
-            knowledge = build_scenario(self.tree.resolve({**self.base_overrides, **own}))
+            knowledge = self._scenario(own)
             known_plan = plan(knowledge)
             guidance = scenario_program(knowledge, known_plan, store=False)
             solution = known_plan.solution
         else:
             guidance = self._guidance_program(own)
             solution = self.base_plan.solution
-        flight_plan = plan(scenario) if solution is None else plan(scenario, solution=solution)
-        program = scenario_program(scenario, flight_plan, store=False)
-        return scenario, self._with_guidance_of(program, guidance)
+        return scenario, self._with_guidance_of(self._program(scenario, solution), guidance)
 
     def _flight_computer_key(self, key: str) -> bool:
         """A key of the flight computer's own (see the module docstring)."""
@@ -157,10 +164,7 @@ class VariantPacker:
         if not own:
             return self._base_program
         assert self.base_plan is not None
-        scenario = build_scenario(self.tree.resolve({**self.base_overrides, **own}))
-        solution = self.base_plan.solution
-        flight_plan = plan(scenario) if solution is None else plan(scenario, solution=solution)
-        return scenario_program(scenario, flight_plan, store=False)
+        return self._program(self._scenario(own), self.base_plan.solution)
 
     @staticmethod
     def _with_guidance_of(program: Program, guidance: Program) -> Program:

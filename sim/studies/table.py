@@ -147,13 +147,10 @@ def result_columns(
         out[name] = np.where(not_run, np.nan, out[name])
     if landed.any():
         approach = _approach(summary, lat, lon)
-        if run_targets is not None or target is not None:
-            if run_targets is not None:
-                tlat, tlon = (np.asarray(a, dtype=float) for a in run_targets)
-            else:
-                assert target is not None
-                tlat = np.full(n, target.latitude_deg)
-                tlon = np.full(n, target.longitude_deg)
+        if run_targets is None and target is not None:
+            run_targets = (np.full(n, target.latitude_deg), np.full(n, target.longitude_deg))
+        if run_targets is not None:
+            tlat, tlon = (np.asarray(a, dtype=float) for a in run_targets)
             out["distance_to_target_km"] = geodesic_inverse_many(lat, lon, tlat, tlon)[0] / 1e3
             along, cross = along_cross_track_many(lat, lon, approach, tlat, tlon)
             out["downrange_to_target_km"] = along / 1e3

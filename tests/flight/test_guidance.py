@@ -284,7 +284,7 @@ def test_load_limit_dives_as_deep_as_the_limit_allows():
     assert 4.85 < max(far["g_load"]) < 5.05  # the load taken is the limit's
     assert miss > 50e3  # the price (measured 166 km long)
     diag = far.diagnostics["entry"]
-    assert diag["limited"][-1] or np.sum(diag["limited"]) > 100  # reported (measured 191)
+    assert np.sum(diag["limited"]) > 100  # reported in most cycles (measured 191)
 
 
 def test_anticipated_load_grows_on_the_way_down_and_falls_after_the_peak():
