@@ -378,3 +378,92 @@ def rhs(
     dy = np.empty(N_STATE)
     rhs_into(t, y, p, tab, dy)
     return dy
+
+
+#: Half-step of the central difference of the density in height [m]: its truncation error
+#: is (delta / H)^2 / 6, 3e-7 of the derivative at a 7 km scale height, against
+#: rounding of 1e-16 / (delta / H) = 1e-13.
+_DENSITY_STEP = 10.0
+
+
+@njit
+def drag_jacobian(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, jac: np.ndarray) -> bool:
+    """Minus the Jacobian of :func:`rhs_into`, ``jac[i, j] = -d f_i / d y_j``, in closed
+    form for a phase that only drags: no thrust, no lift, a drag coefficient that does not
+    depend on the Mach number (a capsule under its canopy). Returns False, leaving ``jac``
+    unspecified, for any other phase.
+
+    With ``c = rho (Cd S + Cd S_chute) / (2 m)`` the drag is ``a = -c |v| v``, so
+    ``da/dv = -c (|v| I + v v^T / |v|)`` and, through the density, ``da/dr = -(a / rho)
+    drho/dh n^T`` with ``n`` the geodetic vertical (the gradient of the geodetic height);
+    the heat flux ``q = K sqrt(rho / R_n) |v|^3`` gives ``dq/dv = 3 q v / |v|^2`` and
+    ``dq/dr = q / (2 rho) drho/dh n^T``; the frame's Coriolis and centrifugal terms are
+    linear. The gravity gradient, six orders of magnitude below the drag's terms, is
+    differenced (three calls of :func:`~sim.models.earth.gravity_j2`) and the density's
+    slope is a central difference (``_DENSITY_STEP``). The columns of the heat load and
+    the mass are zero, as in the finite-difference Jacobian (nothing depends on the heat
+    load; without thrust the mass is constant).
+    """
+    if p[P.thrust] > 0.0 or p[P.lift_to_drag] != 0.0 or int(p[P.cd_count]) != 0:
+        return False
+    x = y[S.x]
+    yy = y[S.y]
+    z = y[S.z]
+    vx = y[S.vx]
+    vy = y[S.vy]
+    vz = y[S.vz]
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    if speed <= 1.0e-9:
+        return False
+    sin_lat, cos_lat, alt = geodetic_height(x, yy, z)
+    kind = int(p[P.atm_kind])
+    off = int(p[P.atm_offset])
+    cnt = int(p[P.atm_count])
+    rho0 = p[P.rho0]
+    hs = p[P.scale_height]
+    ds = p[P.density_scale]
+    rho = atmosphere_density(kind, alt, rho0, hs, ds, tab, off, cnt)
+    up_rho = atmosphere_density(kind, alt + _DENSITY_STEP, rho0, hs, ds, tab, off, cnt)
+    down_rho = atmosphere_density(kind, alt - _DENSITY_STEP, rho0, hs, ds, tab, off, cnt)
+    drho = (up_rho - down_rho) / (2.0 * _DENSITY_STEP)
+    nx, ny, nz = up_vector(sin_lat, cos_lat, x, yy)
+    n = (nx, ny, nz)
+    v = (vx, vy, vz)
+    drag_area = p[P.cd] * p[P.area] + parachute_drag_area(t, p)
+    c = 0.5 * rho * drag_area / y[S.mass]
+    dc = 0.5 * drho * drag_area / y[S.mass]  # dc/dh
+    q = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
+    dq = 0.5 * q / rho * drho if rho > 0.0 else 0.0  # dq/dh
+    for i in range(N_STATE):
+        for j in range(N_STATE):
+            jac[i, j] = 0.0
+    for i in range(3):
+        jac[S.x + i, S.vx + i] = -1.0
+        for j in range(3):
+            dv = c * (v[i] * v[j] / speed)
+            if i == j:
+                dv += c * speed
+            jac[S.vx + i, S.vx + j] = dv
+            jac[S.vx + i, S.x + j] = dc * speed * v[i] * n[j]
+        jac[S.heat_load, S.vx + i] = -3.0 * q * v[i] / (speed * speed)
+        jac[S.heat_load, S.x + i] = -dq * n[i]
+    om = p[P.omega]
+    jac[S.vx, S.vy] -= 2.0 * om
+    jac[S.vy, S.vx] += 2.0 * om
+    jac[S.vx, S.x] -= om * om
+    jac[S.vy, S.y] -= om * om
+    mu = p[P.mu]
+    j2 = p[P.j2]
+    radius = p[P.radius]
+    g0x, g0y, g0z = gravity_j2(x, yy, z, mu, j2, radius)
+    r = (x, yy, z)
+    for j in range(3):
+        delta = 1.4901161193847656e-08 * max(abs(r[j]), 1.0)
+        px = x + delta if j == 0 else x
+        py = yy + delta if j == 1 else yy
+        pz = z + delta if j == 2 else z
+        gx, gy, gz = gravity_j2(px, py, pz, mu, j2, radius)
+        jac[S.vx, S.x + j] -= (gx - g0x) / delta
+        jac[S.vy, S.x + j] -= (gy - g0y) / delta
+        jac[S.vz, S.x + j] -= (gz - g0z) / delta
+    return True

@@ -11,14 +11,16 @@ The method is Shampine's four-stage, order 4 Rosenbrock method with an embedded 
 estimate and gamma = 1/2 (Shampine, *Implementation of Rosenbrock methods*, ACM TOMS 8(2),
 1982, 93-113; the coefficients as used by the ``stiff`` routine of Press et al.,
 *Numerical Recipes*, 2nd ed., section 16.6), for the non-autonomous system: the
-Jacobian and the time derivative of the right-hand side by forward differences. The
+Jacobian in closed form where the phase only drags (under a canopy,
+:func:`sim.core.dynamics.drag_jacobian`: one evaluation instead of six), else by forward
+differences, as the time derivative of the right-hand side. The
 dense output is the cubic Hermite interpolant of the step (values and derivatives at
 both ends), stored in the same form as Dormand-Prince's (:mod:`sim.core.dopri`).
 """
 
 import math
 
-from sim.core.dynamics import autonomous, rhs_into
+from sim.core.dynamics import autonomous, drag_jacobian, rhs_into
 from sim.core.layout import N_STATE, P, S
 from sim.models._jit import njit, njit_inline
 
@@ -96,25 +98,27 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
     jac = w[0:n]
     g1, g2, g3, g4 = w[n], w[n + 1], w[n + 2], w[n + 3]
     tmp, ft, dfdt = w[n + 4], w[n + 5], w[n + 6]
-    # Jacobian and time derivative by forward differences. Nothing depends on the heat
+    # Jacobian: in closed form when the phase only drags (:func:`drag_jacobian`), else by
+    # forward differences, as the time derivative. Nothing depends on the heat
     # load: a zero column. Without thrust the mass is constant: its row is zero, so its
     # increment is zero in every stage and its column multiplies only zeros (the column
     # left zero gives the same solution to the last bit).
     calls = 0
-    no_thrust = p[P.thrust] <= 0.0
-    for j in range(n):
-        if j == S.heat_load or (j == S.mass and no_thrust):
+    if not drag_jacobian(t, y, p, tab, jac):  # in closed form under a canopy
+        no_thrust = p[P.thrust] <= 0.0
+        for j in range(n):
+            if j == S.heat_load or (j == S.mass and no_thrust):
+                for i in range(n):
+                    jac[i, j] = 0.0
+                continue
+            delta = math.sqrt(_EPS) * max(abs(y[j]), atol[j] / rtol)
             for i in range(n):
-                jac[i, j] = 0.0
-            continue
-        delta = math.sqrt(_EPS) * max(abs(y[j]), atol[j] / rtol)
-        for i in range(n):
-            tmp[i] = y[i]
-        tmp[j] += delta
-        rhs_into(t, tmp, p, tab, ft)
-        calls += 1
-        for i in range(n):
-            jac[i, j] = -(ft[i] - f0[i]) / delta
+                tmp[i] = y[i]
+            tmp[j] += delta
+            rhs_into(t, tmp, p, tab, ft)
+            calls += 1
+            for i in range(n):
+                jac[i, j] = -(ft[i] - f0[i]) / delta
     if autonomous(t, p):  # the difference would be zero to the last bit
         for i in range(n):
             dfdt[i] = 0.0

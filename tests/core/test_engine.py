@@ -169,6 +169,70 @@ def test_canopy_phases_switch_to_the_rosenbrock_method_and_agree():
     assert a.summary[SM.steps] < 0.7 * b.summary[SM.steps]
 
 
+def _central_jacobian(t, y, p, tab):
+    """Minus the Jacobian of the right-hand side by central differences (1 mm, 1 um/s)."""
+    from sim.core.dynamics import rhs_into
+    from sim.core.layout import N_STATE
+
+    jac = np.zeros((N_STATE, N_STATE))
+    for j, delta in enumerate((1e-3,) * 3 + (1e-6,) * 3):
+        up, down = y.copy(), y.copy()
+        up[j] += delta
+        down[j] -= delta
+        f_up, f_down = np.zeros(N_STATE), np.zeros(N_STATE)
+        rhs_into(t, up, p, tab, f_up)
+        rhs_into(t, down, p, tab, f_down)
+        jac[:, j] = -(f_up - f_down) / (2.0 * delta)
+    return jac
+
+
+@pytest.mark.parametrize("atmosphere", ["exponential", "ussa76"])
+def test_the_canopy_jacobian_in_closed_form_is_the_right_hand_sides(atmosphere):
+    """The Rosenbrock steps' Jacobian under a canopy (drag, gravity, the frame's terms
+    and the heat flux in closed form) against central differences of the right-hand
+    side along the drogue and main canopy phases, filling and filled: each row within
+    1e-6 of its largest entry (the differences' truncation and rounding measure 1e-8);
+    the phases that lift, thrust or have a Mach table are left to finite differences."""
+    from sim.core.dynamics import drag_jacobian
+    from sim.core.layout import N_STATE, P
+    from sim.core.program import state_init
+    from sim.core.run import fly_program
+    from sim.flight.simulate import default_ceiling, flight_program
+    from sim.models.atmosphere import StandardAtmosphere1976
+
+    start = entry_100km()
+    models = {"exponential": ExponentialAtmosphere(), "ussa76": StandardAtmosphere1976()}
+    prog = flight_program(
+        state_init(start.position, start.velocity, 0.0),
+        descent_phases(),
+        atmosphere=models[atmosphere],
+        ceiling_altitude=default_ceiling(start.position),
+    )
+    flown = fly_program(prog)
+    checked = 0
+    for seg in flown.segments:
+        has_chute = seg.params[P.chute_area] > 0.0
+        for k in np.linspace(1, len(seg.t) - 2, 6).astype(int):
+            jac = np.zeros((N_STATE, N_STATE))
+            closed = drag_jacobian(seg.t[k], seg.y[k].copy(), seg.params, prog.table, jac)
+            assert closed == has_chute  # the entry phase lifts
+            if not closed:
+                continue
+            ref = _central_jacobian(seg.t[k], seg.y[k].copy(), seg.params, prog.table)
+            scale = np.abs(ref[:, :6]).max(axis=1, keepdims=True)
+            rows = [i for i in range(N_STATE) if scale[i, 0] > 0.0]
+            assert np.all(np.abs(jac - ref)[rows, :6] <= 1e-6 * scale[rows]), (seg.phase, k)
+            assert np.all(jac[:, 6:] == 0.0)  # heat load and mass columns
+            checked += 1
+    assert checked >= 12
+    chute = next(s for s in flown.segments if s.params[P.chute_area] > 0.0)
+    for key, value in (("thrust", 100.0), ("lift_to_drag", 0.1), ("cd_count", 2.0)):
+        params = chute.params.copy()
+        params[getattr(P, key)] = value
+        jac = np.zeros((N_STATE, N_STATE))
+        assert not drag_jacobian(chute.t[1], chute.y[1].copy(), params, prog.table, jac)
+
+
 def test_a_batch_flies_each_program_exactly_as_alone():
     from sim.core.program import stack_programs, state_init
     from sim.core.run import fly_alone, fly_batch, new_outputs
