@@ -74,6 +74,7 @@ class _Group:
     v0: dict  # numeric key -> its base value
     slopes: dict  # numeric key -> tuple of d(array)/d(value) (None: not linear)
     shape_key: tuple
+    built: dict = field(default_factory=dict)  # numeric key -> (lo, hi) that builds
 
 
 @dataclass
@@ -95,6 +96,7 @@ class VariantPacker:
     base_overrides: dict = field(default_factory=dict)
     known: frozenset = frozenset()
     _groups: dict = field(default_factory=dict, repr=False)
+    _numeric_base: dict = field(default_factory=dict, repr=False)  # key -> bool
     failures: dict = field(default_factory=dict, repr=False)
     base_scenario: Scenario | None = field(default=None, repr=False)
     base_plan: FlightPlan | None = field(default=None, repr=False)
@@ -219,10 +221,13 @@ class VariantPacker:
         return out
 
     def _has_numeric_base(self, key: str) -> bool:
-        try:
-            return _numeric(_get(self.tree.resolve(self.base_overrides).config, key))
-        except KeyError:
-            return False
+        if key not in self._numeric_base:
+            try:
+                value = _get(self.tree.resolve(self.base_overrides).config, key)
+                self._numeric_base[key] = _numeric(value)
+            except KeyError:
+                self._numeric_base[key] = False
+        return self._numeric_base[key]
 
     def _pack_group(self, fixed, numeric, variants, indices):
         """Blocks (indices, stacked program arrays) of the variants of one group: the
@@ -232,17 +237,23 @@ class VariantPacker:
         group = self._group(fixed)
         fast = [k for k in numeric if group is not None and self._slope_of(group, fixed, k)]
         invalid = self._invalid_values(group, fixed, fast, variants) if fast else {}
+        off_path = [k for k in numeric if k not in fast]
         linear: list = []  # (index, variant) on the fast path
         for i, v in zip(indices, variants, strict=True):
-            bad = next(
-                (invalid[k, float(v[k])] for k in fast if k in v and (k, float(v[k])) in invalid),
-                None,
-            )
-            if bad is not None:
-                self.failures[i] = bad
-                continue
-            slow = group is None or any(k in v and k not in fast for k in numeric)
-            if slow or any(k in self.known for k in v):
+            if invalid:
+                bad = next(
+                    (
+                        invalid[k, float(v[k])]
+                        for k in fast
+                        if k in v and (k, float(v[k])) in invalid
+                    ),
+                    None,
+                )
+                if bad is not None:
+                    self.failures[i] = bad
+                    continue
+            slow = group is None or any(k in v for k in off_path)
+            if slow or (self.known and any(k in self.known for k in v)):
                 try:
                     _, program = self.build(v)
                 except ScenarioError as exc:
@@ -270,22 +281,27 @@ class VariantPacker:
         """(key, value) -> why a fast-path value cannot be built.
 
         The builder's checks on one number are ranges, so a key's values are valid when its
-        smallest and largest are: two builds per key. Only when an extreme fails is every
-        distinct value outside the probed range built, each for its own message.
+        smallest and largest are: two builds per key, none for values within the range
+        that built for an earlier batch. Only when an extreme fails is every distinct value
+        outside the probed range built, each for its own message.
         """
         invalid: dict = {}
         for k in fast:
             values = np.unique([float(v[k]) for v in variants if k in v])
             if values.size == 0:
                 continue
+            lo, hi = group.built.get(k, (group.v0[k], group.v0[k]))
             failed = False
             for x in {values[0], values[-1]}:
+                if lo <= x <= hi:
+                    continue
                 try:
                     self.build({**fixed, k: x})
                 except ScenarioError as exc:
                     invalid[k, x] = str(exc)
                     failed = True
             if not failed:
+                group.built[k] = (min(lo, values[0]), max(hi, values[-1]))
                 continue
             scale = abs(group.v0[k]) or 1.0
             for x in values[1:-1]:
