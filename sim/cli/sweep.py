@@ -4,8 +4,9 @@ design) and print its summary.
 ::
 
     reentry sweep FILE [--samples N] [--seed S] [--executor serial|processes|dask]
-                  [--workers N] [--scheduler ADDRESS] [--out DIR] [--resume] [--json]
-                  [--until COLUMN:QUANTILE:WIDTH] [--max-samples N] [--set ...] [--unset ...]
+                  [--workers N] [--scheduler ADDRESS] [--out DIR] [--resume] [--overwrite]
+                  [--json] [--until COLUMN:QUANTILE:WIDTH] [--max-samples N]
+                  [--set ...] [--unset ...]
 """
 
 import argparse
@@ -54,6 +55,11 @@ def add_parser(sub, common) -> None:
     )
     sw.add_argument(
         "--resume", action="store_true", help="continue the campaign checkpointed in --out"
+    )
+    sw.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another campaign's finished results in --out (without it, an error)",
     )
     sw.add_argument(
         "--until",
@@ -128,6 +134,10 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
         raise ScenarioError("--out", None, "a folder name, not an empty string")
     if args.resume and not args.out:
         raise ScenarioError("--resume", None, "--out DIR (the folder of the checkpoints)")
+    if args.overwrite and (args.resume or not args.out):
+        raise ScenarioError(
+            "--overwrite", None, "--out DIR without --resume (the folder to replace)"
+        )
     if args.plots and not args.out:
         raise ScenarioError("--plots", None, "--out DIR (the folder the figures go to)")
     if args.scheduler and args.executor != "dask":
@@ -172,6 +182,7 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
             executor=executor,
             out=args.out,
             resume=args.resume,
+            overwrite=args.overwrite,
             progress=None if bar is None else bar.update,
         )
     finally:

@@ -333,6 +333,7 @@ def run_campaign(
     executor=None,
     out=None,
     resume: bool = False,
+    overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> CampaignResult:
     """Fly a campaign's runs.
@@ -346,6 +347,8 @@ def run_campaign(
         (:mod:`sim.studies.checkpoints`).
     resume : bool
         Continue the campaign checkpointed in ``out``.
+    overwrite : bool
+        Replace another campaign's finished table in ``out`` (otherwise an error).
     progress : callable, optional
         Called with the number of runs finished by each batch.
     """
@@ -353,7 +356,7 @@ def run_campaign(
 
     executor = executor or SerialExecutor()
     start = time.perf_counter()
-    store = checkpoints.Store(out, campaign, resume) if out is not None else None
+    store = checkpoints.Store(out, campaign, resume, overwrite) if out is not None else None
     chunks = store.done_chunks() if store is not None else []
     done = set(int(r) for c in chunks for r in c["run"])
     resumed = len(done)

@@ -10,7 +10,9 @@ as one set through a staging folder and a journaled commit (:mod:`sim.io.outputs
 a mix of two campaigns' files), then the shards are removed: no temporary file is left
 behind, and a killed campaign leaves only whole shards. Starting a campaign (not
 resuming) into a folder removes the shards of another one first, so that two campaigns
-never mix.
+never mix. A folder that holds another campaign's finished table is not replaced unless
+asked (``overwrite``): ``study.json`` records the campaign's fingerprint and settings, and
+running the same campaign again remakes the same files.
 """
 
 import hashlib
@@ -50,13 +52,22 @@ def _changed(then: dict, now: dict) -> str:
     names = [k for k in sorted(set(then) | set(now)) if then.get(k) != now.get(k)]
     if not names:
         return "the scenario's configuration (extends and overrides applied)"
-    return "; ".join(f"{k}: {then.get(k, '-')} in the folder, {now.get(k, '-')} now" for k in names)
+    return "; ".join(
+        f"{k}: {_short(then.get(k, '-'))} in the folder, {_short(now.get(k, '-'))} now"
+        for k in names
+    )
+
+
+def _short(text, limit: int = 60) -> str:
+    """A setting's text for a message: long ones cut (a study's dispersions)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Store:
     """The output folder of one campaign (see the module docstring)."""
 
-    def __init__(self, out, campaign, resume: bool) -> None:
+    def __init__(self, out, campaign, resume: bool, overwrite: bool = False) -> None:
         self.folder = Path(out)
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(self.folder, None, "a folder for the output, not an existing file")
@@ -64,6 +75,8 @@ class Store:
         self.shards = self.folder / SHARDS
         self.fingerprint = fingerprint(campaign)
         self.campaign = campaign
+        if not resume and not overwrite:
+            self._refuse_another_finished()
         manifest = self.shards / MANIFEST
         if resume:
             if not manifest.exists():
@@ -107,6 +120,37 @@ class Store:
             ),
         )
 
+    def _refuse_another_finished(self) -> None:
+        """Stop before flying when the folder holds another campaign's finished table."""
+        if not (self.folder / "runs.parquet").exists():
+            return
+        try:
+            recorded = json.loads((self.folder / "study.json").read_text())
+        except (OSError, ValueError):
+            recorded = None
+        if not isinstance(recorded, dict):
+            what = "a finished campaign whose study.json cannot be read"
+        elif recorded.get("fingerprint") == self.fingerprint:
+            return  # the same campaign: flying it again remakes the same files
+        else:
+            then = recorded.get("settings")
+            if recorded.get("file") != str(self.campaign.path):
+                differs = f" of {recorded.get('file', 'another file')}"
+            elif isinstance(then, dict):
+                differs = "; " + _changed(then, _settings(self.campaign))
+            else:
+                differs = "; another configuration, study or package version"
+            what = (
+                f"the finished campaign {recorded.get('name', '?')!r} "
+                f"({recorded.get('runs', '?')} runs{differs})"
+            )
+        raise ScenarioError(
+            self.folder,
+            None,
+            f"a folder without another campaign's results: it holds {what}; give "
+            "another --out, or --overwrite to replace it",
+        )
+
     def done_chunks(self) -> list[dict]:
         """The shards already written (a resumed campaign's finished runs)."""
         return [read_parquet(p) for p in sorted(self.shards.glob("runs-*.parquet"))]
@@ -133,6 +177,9 @@ class Store:
             record = study_record(
                 self.campaign, result, table_path=str(self.folder / "runs.parquet")
             )
+            # what a later campaign into this folder is compared with
+            record["fingerprint"] = self.fingerprint
+            record["settings"] = _settings(self.campaign)
             folder.write_text("study.json", json.dumps(record, indent=2, allow_nan=False) + "\n")
             header = (
                 f"# The configuration of {self.campaign.path} as resolved for this "

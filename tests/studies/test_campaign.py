@@ -319,3 +319,30 @@ def test_a_refused_resume_says_what_changed(tmp_path):
             resume=True,
         )
     assert "the scenario's configuration" in str(refused.value)
+
+
+def test_another_campaigns_finished_results_are_not_replaced_unasked(tmp_path):
+    """A folder holding a finished campaign is not replaced by another one (the results
+    would be lost): the error names the campaign and what differs, and the files stay as
+    they were; the same campaign again remakes the same table; ``overwrite`` replaces."""
+    from sim.config.errors import ScenarioError
+
+    study = STUDIES / "montecarlo_ballistic.toml"
+    out = tmp_path / "out"
+    first = run_campaign(Campaign(study, samples=20), out=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    recorded = json.loads((out / "study.json").read_text())
+    assert recorded["settings"]["samples"] == "20" and len(recorded["fingerprint"]) == 20
+    with pytest.raises(ScenarioError) as refused:
+        run_campaign(Campaign(study, samples=30), out=out)
+    message = str(refused.value)
+    assert "'montecarlo_ballistic' (20 runs; samples: 20 in the folder, 30 now)" in message
+    assert "--overwrite" in message
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    with pytest.raises(ScenarioError, match=r"20 runs of .*montecarlo_ballistic\.toml\)"):
+        run_campaign(Campaign(STUDIES / "montecarlo_stuck.toml", samples=5), out=out)
+    again = run_campaign(Campaign(study, samples=20), out=out)  # the same campaign
+    assert np.array_equal(again.table["peak_g"], first.table["peak_g"])
+    replaced = run_campaign(Campaign(study, samples=30), out=out, overwrite=True)
+    assert len(replaced.table["run"]) == 30
+    assert json.loads((out / "study.json").read_text())["runs"] == 30
