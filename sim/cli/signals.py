@@ -2,15 +2,16 @@
 
 Compiled code calls back into Python now and then (numba rebuilds some constants with a
 Python helper while a compiled function runs; llvmlite notifies its object cache through
-a C callback), and some imports catch everything. A ``KeyboardInterrupt`` raised by the
+a C callback), the import system drops a module's lock in a weak-reference callback, and
+some imports catch everything. A ``KeyboardInterrupt`` raised by the
 default SIGINT handler there is lost: numba reports ``SystemError: CPUDispatcher(...)
 returned a result with an exception set``, a C callback prints "Exception ignored" and
 goes on, an import carries on. The handler of :class:`Interrupts` therefore:
 
-- does not raise in a frame of numba or llvmlite: it asks for the signal again a moment
-  later (a timer thread raises it anew), so that it is raised in the first frame outside
-  them, or taken by the compiled engine, which polls for it (:mod:`sim.core.abort`);
-  after 2 s of such waiting (a long compilation) it raises anyway;
+- does not raise in a frame of numba or llvmlite or in that callback: it asks for the
+  signal again a moment later (a timer thread raises it anew), so that it is raised in the
+  first frame outside them, or taken by the compiled engine, which polls for it
+  (:mod:`sim.core.abort`); after 2 s of such waiting (a long compilation) it raises anyway;
 - after every raise asks for the signal again, in case that one was lost too, until the
   command line has caught the ``KeyboardInterrupt``;
 - when the guarded block ends without it while a Ctrl-C came, raises it then.
@@ -36,8 +37,18 @@ MAX_WAIT = 2.0
 AGAIN = 0.2
 
 
+#: Callbacks of the import system that print an exception raised in them and go on (the
+#: weak-reference callback that drops a module's lock).
+_IMPORT_CALLBACKS = (("<frozen importlib._bootstrap>", "cb"),)
+
+
 def _in_callback(frame) -> bool:
-    return frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_CALLBACKS)
+    if frame is None:
+        return False
+    code = frame.f_code
+    if (code.co_filename, code.co_name) in _IMPORT_CALLBACKS:
+        return True
+    return os.path.abspath(code.co_filename).startswith(_CALLBACKS)
 
 
 class Interrupts:
