@@ -390,7 +390,8 @@ _DENSITY_STEP = 10.0
 def drag_jacobian(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, jac: np.ndarray) -> bool:
     """Minus the Jacobian of :func:`rhs_into`, ``jac[i, j] = -d f_i / d y_j``, in closed
     form for a phase that only drags: no thrust, no lift, a drag coefficient that does not
-    depend on the Mach number (a capsule under its canopy). Returns False, leaving ``jac``
+    depend on the Mach number (a capsule under its canopy, the one such phase the
+    Rosenbrock steps fly). Returns False, leaving ``jac``
     unspecified, for any other phase.
 
     With ``c = rho (Cd S + Cd S_chute) / (2 m)`` the drag is ``a = -c |v| v``, so
@@ -398,8 +399,9 @@ def drag_jacobian(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, jac: 
     drho/dh n^T`` with ``n`` the geodetic vertical (the gradient of the geodetic height);
     the heat flux ``q = K sqrt(rho / R_n) |v|^3`` gives ``dq/dv = 3 q v / |v|^2`` and
     ``dq/dr = q / (2 rho) drho/dh n^T``; the frame's Coriolis and centrifugal terms are
-    linear. The gravity gradient, six orders of magnitude below the drag's terms, is
-    differenced (three calls of :func:`~sim.models.earth.gravity_j2`) and the density's
+    linear. The gravity gradient (3e-6 s^-2, three orders of magnitude below the density
+    slope's term) is differenced (three calls of :func:`~sim.models.earth.gravity_j2`,
+    steps of 1.5e-8 of the radius) and the density's
     slope is a central difference (``_DENSITY_STEP``). The columns of the heat load and
     the mass are zero, as in the finite-difference Jacobian (nothing depends on the heat
     load; without thrust the mass is constant).
@@ -456,9 +458,8 @@ def drag_jacobian(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, jac: 
     j2 = p[P.j2]
     radius = p[P.radius]
     g0x, g0y, g0z = gravity_j2(x, yy, z, mu, j2, radius)
-    r = (x, yy, z)
+    delta = 1.4901161193847656e-08 * math.sqrt(x * x + yy * yy + z * z)  # sqrt(eps) r
     for j in range(3):
-        delta = 1.4901161193847656e-08 * max(abs(r[j]), 1.0)
         px = x + delta if j == 0 else x
         py = yy + delta if j == 1 else yy
         pz = z + delta if j == 2 else z

@@ -10,13 +10,15 @@ as one set through a staging folder and a journaled commit (:mod:`sim.io.outputs
 a mix of two campaigns' files), then the shards are removed: no temporary file is left
 behind, and a killed campaign leaves only whole shards. Starting a campaign (not
 resuming) into a folder removes the shards of another one first, so that two campaigns
-never mix. A folder that holds another campaign's finished table is not replaced unless
-asked (``overwrite``): ``study.json`` records the campaign's fingerprint and settings, and
-running the same campaign again remakes the same files.
+never mix. A folder that holds another campaign's finished table, or the checkpoints of
+another unfinished one, is not replaced unless asked (``overwrite``): ``study.json`` and the
+manifest record the campaign's fingerprint and settings, and running the same campaign
+again (not resuming) starts it afresh and remakes the same table.
 """
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -56,6 +58,23 @@ def _changed(then: dict, now: dict) -> str:
         f"{k}: {_short(then.get(k, '-'))} in the folder, {_short(now.get(k, '-'))} now"
         for k in names
     )
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON object from a file, or None when it cannot be read as one."""
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _same_file(a, b) -> bool:
+    """Whether two paths name the same file (as given, relative or not)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return str(a) == str(b)
 
 
 def _short(text, limit: int = 60) -> str:
@@ -121,35 +140,49 @@ class Store:
         )
 
     def _refuse_another_finished(self) -> None:
-        """Stop before flying when the folder holds another campaign's finished table."""
-        if not (self.folder / "runs.parquet").exists():
-            return
-        try:
-            recorded = json.loads((self.folder / "study.json").read_text())
-        except (OSError, ValueError):
-            recorded = None
-        if not isinstance(recorded, dict):
-            what = "a finished campaign whose study.json cannot be read"
-        elif recorded.get("fingerprint") == self.fingerprint:
-            return  # the same campaign: flying it again remakes the same files
-        else:
-            then = recorded.get("settings")
-            if recorded.get("file") != str(self.campaign.path):
-                differs = f" of {recorded.get('file', 'another file')}"
-            elif isinstance(then, dict):
-                differs = "; " + _changed(then, _settings(self.campaign))
-            else:
-                differs = "; another configuration, study or package version"
+        """Stop before flying when the folder holds another campaign's finished table or
+        its unfinished checkpoints (results that starting this one would remove)."""
+        manifest = self.shards / MANIFEST
+        shards = sorted(self.shards.glob("runs-*.parquet")) if manifest.exists() else []
+        if shards:  # another campaign stopped on its way: what it flew
+            recorded = _read_json(manifest)
+            if recorded is not None and recorded.get("fingerprint") == self.fingerprint:
+                return  # this campaign's own checkpoints: started again from the first run
             what = (
-                f"the finished campaign {recorded.get('name', '?')!r} "
-                f"({recorded.get('runs', '?')} runs{differs})"
+                "the checkpoints of an unfinished campaign "
+                f"({len(shards)} batch{'es' if len(shards) != 1 else ''} done"
+                f"{self._differs(recorded)}); --resume it with "
+                "its own settings,"
             )
+        elif (self.folder / "runs.parquet").exists():
+            recorded = _read_json(self.folder / "study.json")
+            if recorded is not None and recorded.get("fingerprint") == self.fingerprint:
+                return  # the same campaign: flying it again remakes the same table
+            name = "?" if recorded is None else recorded.get("name", "?")
+            runs = "?" if recorded is None else recorded.get("runs", "?")
+            what = f"the finished campaign {name!r} ({runs} runs{self._differs(recorded)});"
+        else:
+            return
         raise ScenarioError(
             self.folder,
             None,
-            f"a folder without another campaign's results: it holds {what}; give "
-            "another --out, or --overwrite to replace it",
+            f"a folder without another campaign's results: it holds {what} give another "
+            "--out, or --overwrite to replace it",
         )
+
+    def _differs(self, recorded: dict | None) -> str:
+        """How a recorded campaign differs from this one, for the refusal's message."""
+        if recorded is None:
+            return "; its record cannot be read"
+        if "fingerprint" not in recorded:
+            return "; recorded by an earlier version, without the settings to compare"
+        then = recorded.get("settings")
+        file = recorded.get("file")
+        if file is not None and not _same_file(file, self.campaign.path):
+            return f" of {file}"
+        if isinstance(then, dict):
+            return "; " + _changed(then, _settings(self.campaign))
+        return "; another configuration, study or package version"
 
     def done_chunks(self) -> list[dict]:
         """The shards already written (a resumed campaign's finished runs)."""

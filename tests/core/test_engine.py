@@ -169,13 +169,13 @@ def test_canopy_phases_switch_to_the_rosenbrock_method_and_agree():
     assert a.summary[SM.steps] < 0.7 * b.summary[SM.steps]
 
 
-def _central_jacobian(t, y, p, tab):
-    """Minus the Jacobian of the right-hand side by central differences (1 mm, 1 um/s)."""
+def _central_jacobian(t, y, p, tab, dv=1e-6):
+    """Minus the Jacobian of the right-hand side by central differences (1 mm, dv)."""
     from sim.core.dynamics import rhs_into
     from sim.core.layout import N_STATE
 
     jac = np.zeros((N_STATE, N_STATE))
-    for j, delta in enumerate((1e-3,) * 3 + (1e-6,) * 3):
+    for j, delta in enumerate((1e-3,) * 3 + (dv,) * 3):
         up, down = y.copy(), y.copy()
         up[j] += delta
         down[j] -= delta
@@ -226,6 +226,19 @@ def test_the_canopy_jacobian_in_closed_form_is_the_right_hand_sides(atmosphere):
             checked += 1
     assert checked >= 12
     chute = next(s for s in flown.segments if s.params[P.chute_area] > 0.0)
+    # without air, the gravity gradient and the frame's terms alone (the drag's terms
+    # would hide them: 3e-6 and 5e-9 s^-2 against 1e-3)
+    airless = chute.params.copy()
+    airless[P.density_scale] = 0.0
+    y = chute.y[1].copy()
+    jac = np.zeros((N_STATE, N_STATE))
+    assert drag_jacobian(chute.t[1], y, airless, prog.table, jac)
+    ref = _central_jacobian(chute.t[1], y, airless, prog.table, dv=1.0)  # linear in v
+    block = ref[3:6, :3]  # d(acceleration)/d(position): gravity gradient and centrifugal
+    assert np.abs(block).max() > 1e-6
+    assert np.allclose(jac[3:6, :3], block, rtol=0.0, atol=1e-6 * np.abs(block).max())
+    coriolis = ref[3:6, 3:6]
+    assert np.allclose(jac[3:6, 3:6], coriolis, rtol=0.0, atol=1e-9 * np.abs(coriolis).max())
     for key, value in (("thrust", 100.0), ("lift_to_drag", 0.1), ("cd_count", 2.0)):
         params = chute.params.copy()
         params[getattr(P, key)] = value

@@ -346,3 +346,30 @@ def test_another_campaigns_finished_results_are_not_replaced_unasked(tmp_path):
     replaced = run_campaign(Campaign(study, samples=30), out=out, overwrite=True)
     assert len(replaced.table["run"]) == 30
     assert json.loads((out / "study.json").read_text())["runs"] == 30
+
+
+def test_another_campaigns_checkpoints_are_not_removed_unasked(tmp_path):
+    """The checkpoints of another campaign that stopped on its way are results too: a
+    campaign started into its folder (not resuming) is refused, naming what differs;
+    the stopped campaign itself may start again; a record without a fingerprint (an
+    earlier version's) is said to be one."""
+    from sim.config.errors import ScenarioError
+    from sim.studies.checkpoints import Store
+
+    study = STUDIES / "montecarlo_ballistic.toml"
+    out = tmp_path / "out"
+    stopped = Store(out, Campaign(study, samples=40, seed=7), resume=False)
+    stopped.add({"run": np.arange(10), "peak_g": np.ones(10)})  # one batch, then killed
+    with pytest.raises(ScenarioError) as refused:
+        Store(out, Campaign(study, samples=40), resume=False)
+    message = str(refused.value)
+    assert "checkpoints of an unfinished campaign (1 batch done; seed: 7" in message
+    assert "--resume it" in message and "--overwrite" in message
+    assert (out / ".shards" / "runs-000000000-000000009.parquet").exists()
+    Store(out, Campaign(study, samples=40, seed=7), resume=False)  # itself: starts afresh
+    assert not list((out / ".shards").glob("runs-*.parquet"))
+    (out / "runs.parquet").write_bytes(b"")  # a finished table of an earlier version
+    (out / "study.json").write_text(json.dumps({"name": "old", "runs": 5}))
+    with pytest.raises(ScenarioError, match="'old' .5 runs; recorded by an earlier version"):
+        Store(out, Campaign(study, samples=40), resume=False)
+    Store(out, Campaign(study, samples=40), resume=False, overwrite=True)
