@@ -155,6 +155,21 @@ def next_kink(t: float, p: np.ndarray) -> float:
 
 
 @njit_inline
+def density_at(alt: float, p: np.ndarray, tab: np.ndarray) -> float:
+    """The phase's air density [kg m^-3] at height ``alt`` [m] (its atmosphere model)."""
+    return atmosphere_density(
+        int(p[P.atm_kind]),
+        alt,
+        p[P.rho0],
+        p[P.scale_height],
+        p[P.density_scale],
+        tab,
+        int(p[P.atm_offset]),
+        int(p[P.atm_count]),
+    )
+
+
+@njit_inline
 def _flight_state(
     t: float,
     y: np.ndarray,
@@ -195,16 +210,7 @@ def _flight_state(
         mach = speed / sound
     else:
         # Nothing of this phase depends on the Mach number: skip the temperature.
-        rho = atmosphere_density(
-            kind,
-            alt,
-            p[P.rho0],
-            p[P.scale_height],
-            p[P.density_scale],
-            tab,
-            int(p[P.atm_offset]),
-            int(p[P.atm_count]),
-        )
+        rho = density_at(alt, p, tab)
         temp = sound = mach = math.nan
     qbar = 0.5 * rho * speed * speed
     heat_flux = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
@@ -418,16 +424,9 @@ def drag_jacobian(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray, jac: 
     if speed <= 1.0e-9:
         return False
     sin_lat, cos_lat, alt = geodetic_height(x, yy, z)
-    kind = int(p[P.atm_kind])
-    off = int(p[P.atm_offset])
-    cnt = int(p[P.atm_count])
-    rho0 = p[P.rho0]
-    hs = p[P.scale_height]
-    ds = p[P.density_scale]
-    rho = atmosphere_density(kind, alt, rho0, hs, ds, tab, off, cnt)
-    up_rho = atmosphere_density(kind, alt + _DENSITY_STEP, rho0, hs, ds, tab, off, cnt)
-    down_rho = atmosphere_density(kind, alt - _DENSITY_STEP, rho0, hs, ds, tab, off, cnt)
-    drho = (up_rho - down_rho) / (2.0 * _DENSITY_STEP)
+    rho = density_at(alt, p, tab)
+    up, down = density_at(alt + _DENSITY_STEP, p, tab), density_at(alt - _DENSITY_STEP, p, tab)
+    drho = (up - down) / (2.0 * _DENSITY_STEP)
     nx, ny, nz = up_vector(sin_lat, cos_lat, x, yy)
     n = (nx, ny, nz)
     v = (vx, vy, vz)

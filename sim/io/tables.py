@@ -103,41 +103,26 @@ def read_parquet(path: Path) -> dict:
 def write_csv(path: Path, table: dict) -> None:
     """A table as CSV (header: column names), atomically: the text of :mod:`csv`'s
     writer (minimal quoting, ``\\r\\n`` line ends), its cells made column by column
-    (10,000 runs in 0.1 s instead of 0.4 s)."""
+    (about 0.1 s less for 10,000 runs)."""
     import csv
 
     names = list(table)
-    columns = [_cells(np.asarray(table[n])) for n in names]
-    if len(names) >= 2:
-        text = [np.asarray(table[n]).dtype.kind not in "fiu" for n in names]
-        columns = [
-            [_quoted(c) for c in col] if t else col for col, t in zip(columns, text, strict=True)
-        ]
+    if len(names) < 2:  # csv quotes the lone empty cell of a one-column row
 
-    def writer(f):
-        if len(names) < 2:  # csv quotes the lone empty cell of a one-column row
+        def writer(f):
             w = csv.writer(f)
             w.writerow(names)
-            w.writerows(zip(*columns, strict=True))
-            return
-        f.write(",".join(_quoted(n) for n in names) + "\r\n")
-        rows = map(",".join, zip(*columns, strict=True))
-        for block in _blocks(rows, 4096):
-            f.write("\r\n".join(block) + "\r\n")
+            cells = [_cells(np.asarray(table[n]), quote=False) for n in names]
+            w.writerows(zip(*cells, strict=True))
+
+    else:
+        columns = [_cells(np.asarray(table[n]), quote=True) for n in names]
+
+        def writer(f):
+            f.write(",".join(_quoted(n) for n in names) + "\r\n")
+            f.writelines(",".join(row) + "\r\n" for row in zip(*columns, strict=True))
 
     atomic_write(path, writer)
-
-
-def _blocks(items, size: int):
-    """Lists of up to ``size`` items of an iterator."""
-    block: list = []
-    for item in items:
-        block.append(item)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
 
 
 def _quoted(cell: str) -> str:
@@ -147,8 +132,9 @@ def _quoted(cell: str) -> str:
     return cell
 
 
-def _cells(column: np.ndarray) -> list[str]:
-    """A column's CSV cells: floats by repr (empty when not finite), integers, text."""
+def _cells(column: np.ndarray, quote: bool) -> list[str]:
+    """A column's CSV cells: floats by repr (empty when not finite), integers, text
+    (quoted as :mod:`csv` quotes it when ``quote``)."""
     if column.dtype.kind == "f" and column.ndim == 1:
         # the list's repr is every float's repr, made in one call
         cells = repr(column.astype(float).tolist())[1:-1].split(", ") if column.size else []
@@ -158,7 +144,7 @@ def _cells(column: np.ndarray) -> list[str]:
         return cells
     if column.dtype.kind in "iu":
         return [str(v) for v in column.tolist()]
-    return [_cell(v) for v in column]
+    return [_quoted(_cell(v)) if quote else _cell(v) for v in column]
 
 
 def _cell(v) -> str:

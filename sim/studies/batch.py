@@ -96,7 +96,6 @@ class VariantPacker:
     base_overrides: dict = field(default_factory=dict)
     known: frozenset = frozenset()
     _groups: dict = field(default_factory=dict, repr=False)
-    _numeric_base: dict = field(default_factory=dict, repr=False)  # key -> bool
     failures: dict = field(default_factory=dict, repr=False)
     base_scenario: Scenario | None = field(default=None, repr=False)
     base_plan: FlightPlan | None = field(default=None, repr=False)
@@ -104,6 +103,7 @@ class VariantPacker:
     def __post_init__(self) -> None:
         self.known = frozenset(self.known)
         self.base_scenario = self._scenario({})
+        self._base_config = self.tree.resolve(self.base_overrides).config  # as written
         self.base_plan = plan(self.base_scenario)
         self._base_program = scenario_program(self.base_scenario, self.base_plan, store=False)
 
@@ -221,13 +221,10 @@ class VariantPacker:
         return out
 
     def _has_numeric_base(self, key: str) -> bool:
-        if key not in self._numeric_base:
-            try:
-                value = _get(self.tree.resolve(self.base_overrides).config, key)
-                self._numeric_base[key] = _numeric(value)
-            except KeyError:
-                self._numeric_base[key] = False
-        return self._numeric_base[key]
+        try:
+            return _numeric(_get(self._base_config, key))
+        except KeyError:
+            return False
 
     def _pack_group(self, fixed, numeric, variants, indices):
         """Blocks (indices, stacked program arrays) of the variants of one group: the

@@ -95,7 +95,7 @@ class Store:
         self.fingerprint = fingerprint(campaign)
         self.campaign = campaign
         if not resume and not overwrite:
-            self._refuse_another_finished()
+            self._refuse_other_results()
         manifest = self.shards / MANIFEST
         if resume:
             if not manifest.exists():
@@ -107,18 +107,13 @@ class Store:
                     )
                 self.shards.mkdir(parents=True, exist_ok=True)
             else:
-                recorded = json.loads(manifest.read_text())
-                if recorded.get("fingerprint") != self.fingerprint:
-                    what = (
-                        "configuration, study or package version"
-                        if "settings" not in recorded
-                        else _changed(recorded["settings"], _settings(campaign))
-                    )
+                recorded = _read_json(manifest)
+                if recorded is None or recorded.get("fingerprint") != self.fingerprint:
                     raise ScenarioError(
                         self.folder,
                         None,
                         "--resume of the same campaign: the folder's checkpoints are of "
-                        f"another one ({what})",
+                        f"another one ({self._difference(recorded)})",
                     )
         else:
             shutil.rmtree(self.shards, ignore_errors=True)
@@ -139,7 +134,7 @@ class Store:
             ),
         )
 
-    def _refuse_another_finished(self) -> None:
+    def _refuse_other_results(self) -> None:
         """Stop before flying when the folder holds another campaign's finished table or
         its unfinished checkpoints (results that starting this one would remove)."""
         manifest = self.shards / MANIFEST
@@ -150,8 +145,8 @@ class Store:
                 return  # this campaign's own checkpoints: started again from the first run
             what = (
                 "the checkpoints of an unfinished campaign "
-                f"({len(shards)} batch{'es' if len(shards) != 1 else ''} done"
-                f"{self._differs(recorded)}); --resume it with "
+                f"({len(shards)} batch{'es' if len(shards) != 1 else ''} done; "
+                f"{self._difference(recorded)}); --resume it with "
                 "its own settings,"
             )
         elif (self.folder / "runs.parquet").exists():
@@ -160,7 +155,7 @@ class Store:
                 return  # the same campaign: flying it again remakes the same table
             name = "?" if recorded is None else recorded.get("name", "?")
             runs = "?" if recorded is None else recorded.get("runs", "?")
-            what = f"the finished campaign {name!r} ({runs} runs{self._differs(recorded)});"
+            what = f"the finished campaign {name!r} ({runs} runs; {self._difference(recorded)});"
         else:
             return
         raise ScenarioError(
@@ -170,19 +165,17 @@ class Store:
             "--out, or --overwrite to replace it",
         )
 
-    def _differs(self, recorded: dict | None) -> str:
-        """How a recorded campaign differs from this one, for the refusal's message."""
+    def _difference(self, recorded: dict | None) -> str:
+        """How a recorded campaign (a manifest or a study.json) differs from this one,
+        for a refusal's message."""
         if recorded is None:
-            return "; its record cannot be read"
-        if "fingerprint" not in recorded:
-            return "; recorded by an earlier version, without the settings to compare"
-        then = recorded.get("settings")
+            return "its record cannot be read"
+        if "fingerprint" not in recorded or not isinstance(recorded.get("settings"), dict):
+            return "recorded by an earlier version, without the settings to compare"
         file = recorded.get("file")
         if file is not None and not _same_file(file, self.campaign.path):
-            return f" of {file}"
-        if isinstance(then, dict):
-            return "; " + _changed(then, _settings(self.campaign))
-        return "; another configuration, study or package version"
+            return f"another file, {file}"
+        return _changed(recorded["settings"], _settings(self.campaign))
 
     def done_chunks(self) -> list[dict]:
         """The shards already written (a resumed campaign's finished runs)."""

@@ -339,7 +339,9 @@ def test_another_campaigns_finished_results_are_not_replaced_unasked(tmp_path):
     assert "'montecarlo_ballistic' (20 runs; samples: 20 in the folder, 30 now)" in message
     assert "--overwrite" in message
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    with pytest.raises(ScenarioError, match=r"20 runs of .*montecarlo_ballistic\.toml\)"):
+    with pytest.raises(
+        ScenarioError, match=r"20 runs; another file, .*montecarlo_ballistic\.toml\)"
+    ):
         run_campaign(Campaign(STUDIES / "montecarlo_stuck.toml", samples=5), out=out)
     again = run_campaign(Campaign(study, samples=20), out=out)  # the same campaign
     assert np.array_equal(again.table["peak_g"], first.table["peak_g"])
