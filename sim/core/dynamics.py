@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from sim.core.layout import BANK, N_STATE, A, FlightState, P, S
+from sim.core.layout import BANK, FS, N_DERIV, N_SPLIT, N_STATE, A, FlightState, P, S
 from sim.models._jit import njit, njit_inline
 from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
@@ -285,15 +285,11 @@ def _flight_state(
 def drag_and_lift(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray) -> tuple[float, float]:
     """The sensed specific force [m s^-2] split into its component along the
     Earth-relative velocity (the drag, opposite to it) and its magnitude across it (the
-    lift): what an accelerometer and the navigation state tell the guidance."""
-    fs = _flight_state(t, y, p, tab)
-    speed = math.sqrt(y[S.vx] ** 2 + y[S.vy] ** 2 + y[S.vz] ** 2)
-    if speed <= 0.0:
-        return 0.0, 0.0
-    ux, uy, uz = y[S.vx] / speed, y[S.vy] / speed, y[S.vz] / speed
-    d = -(fs.ax * ux + fs.ay * uy + fs.az * uz)
-    lx, ly, lz = fs.ax + d * ux, fs.ay + d * uy, fs.az + d * uz
-    return d, math.sqrt(lx * lx + ly * ly + lz * lz)
+    lift): what an accelerometer and the navigation state tell the guidance (from
+    :func:`rhs_into`'s longest row, :data:`sim.core.layout.FORCE_SPLIT`)."""
+    row = np.empty(N_SPLIT)
+    rhs_into(t, y, p, tab, row)
+    return row[N_DERIV + FS.drag], row[N_DERIV + FS.lift]
 
 
 @njit
@@ -305,7 +301,9 @@ def rhs_into(
     dy: np.ndarray,
 ) -> None:
     """Write dy/dt into ``dy[:N_STATE]``; a longer ``dy`` (N_DERIV) receives the
-    quantities of the state too (:data:`sim.core.layout.AUX`)."""
+    quantities of the state too (:data:`sim.core.layout.AUX`), and a longer one still
+    (N_SPLIT) the sensed force's split into drag and lift
+    (:data:`sim.core.layout.FORCE_SPLIT`)."""
     fs = _flight_state(t, y, p, tab)
     ax = fs.ax
     ay = fs.ay
@@ -371,6 +369,16 @@ def rhs_into(
         dy[N_STATE + A.density] = fs.rho
         dy[N_STATE + A.sin_lat] = fs.sin_lat
         dy[N_STATE + A.cos_lat] = fs.cos_lat
+        if dy.shape[0] > N_DERIV:
+            drag = 0.0
+            lift = 0.0
+            if fs.speed > 0.0:
+                ux, uy, uz = vx / fs.speed, vy / fs.speed, vz / fs.speed
+                drag = -(fs.ax * ux + fs.ay * uy + fs.az * uz)
+                lx, ly, lz = fs.ax + drag * ux, fs.ay + drag * uy, fs.az + drag * uz
+                lift = math.sqrt(lx * lx + ly * ly + lz * lz)
+            dy[N_DERIV + FS.drag] = drag
+            dy[N_DERIV + FS.lift] = lift
 
 
 @njit

@@ -107,7 +107,7 @@ def guidance_start(bank: float, gp: np.ndarray, gs: np.ndarray) -> None:
     gs[GS.last_sensed] = math.nan
 
 
-@njit_inline
+@njit
 def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     """Predicted (downrange, crossrange) [m] at the final altitude for a bank magnitude,
     and the predicted peaks (sensed load [g0], heat flux [W m^-2]) on the way."""

@@ -179,6 +179,18 @@ AUX = Layout(
     ],
 )
 
+#: The sensed specific force split along and across the air-relative velocity, which a
+#: derivative row longer still than N_DERIV receives after the AUX quantities: what the
+#: guidance measures (:func:`sim.core.dynamics.drag_and_lift`), written by the one
+#: compiled evaluation of a state instead of a second copy of it.
+FORCE_SPLIT = Layout(
+    "sensed force split",
+    [
+        ("drag", "m s^-2", "component of the sensed force opposite the velocity"),
+        ("lift", "m s^-2", "magnitude of the sensed force across the velocity"),
+    ],
+)
+
 #: Bank-angle profiles of a segment (see :func:`sim.core.dynamics.bank_angle`).
 BANK_MODES = Layout(
     "bank modes",
@@ -204,6 +216,9 @@ A = AUX.index
 N_STATE = STATE.size
 #: Length of a derivative row that receives the AUX quantities too.
 N_DERIV = N_STATE + AUX.size
+FS = FORCE_SPLIT.index
+#: Length of a derivative row that receives the sensed force's split too.
+N_SPLIT = N_DERIV + FORCE_SPLIT.size
 N_PARAMS = PARAMS.size
 N_OUTPUTS = OUTPUTS.size
 

@@ -138,7 +138,7 @@ def propagate_peaks(
     return t_end, y, reason
 
 
-@njit_inline
+@njit
 def _keep_peaks(t, k_row, peaks):
     """Keep the largest sensed load and heat flux of the samples so far, each refined by
     the vertex of the parabola through the three samples around a sampled maximum (the
