@@ -159,3 +159,111 @@ def test_an_unwritable_cache_gives_one_warning_and_a_working_run():
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("reentry: warning: no writable folder for the compiled-code cache")
     assert json.loads(r.stdout)["scenarios"][0]["status"] == "landed"
+
+
+# --- compiling beside a helper process (sim.models._jit.compile_alongside) -------------
+
+_HOLD = """
+import fcntl, pathlib, sys, time
+lock = open(sys.argv[1], "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(0.5)
+pathlib.Path(sys.argv[2]).write_text("done")  # written before the lock is let go
+lock.close()
+"""
+
+
+def test_a_compilation_waits_for_the_process_that_holds_its_lock(tmp_path, monkeypatch):
+    """The lock of a function is held by another process (a helper compiling it): this
+    process enters only after the other has finished, and then finds its machine code."""
+    from numba import types
+
+    from sim.models import _jit
+    from sim.models.earth import enu_basis
+
+    monkeypatch.setattr(_jit, "CACHE_DIR", tmp_path)
+    args = (types.float64, types.float64)
+    path = _jit.lock_path(tmp_path, enu_basis, args)
+    path.parent.mkdir()
+    done = tmp_path / "done"
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), str(done)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with _jit._compile_lock(enu_basis, args):
+            assert done.exists()
+    # another function's lock is another file: it does not wait
+    assert _jit.lock_path(tmp_path, enu_basis, (types.float64,)) != path
+
+
+_PROBE_HELPER = """
+import json, os, sim
+with open(os.environ["PROBE_OUT"], "w") as f:
+    json.dump({"helper": os.environ.get("REENTRY_SIM_COMPILE_HELPER"),
+               "cache": os.environ.get("REENTRY_SIM_CACHE_DIR"), "sim": sim.__file__}, f)
+"""
+
+
+def _probe(index: Path):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(_cache=SimpleNamespace(_cache_file=SimpleNamespace(_index_path=index)))
+
+
+def test_the_helper_starts_once_for_an_uncached_probe_and_starts_none_itself(tmp_path, monkeypatch):
+    import time
+
+    import sim
+    from sim.models import _jit
+
+    (tmp_path / "probe_helper.py").write_text(_PROBE_HELPER)
+    out = tmp_path / "out.json"
+    cached = tmp_path / "cached.nbi"
+    cached.write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PROBE_OUT", str(out))
+    monkeypatch.delenv("REENTRY_SIM_COMPILE_HELPER", raising=False)
+    monkeypatch.setattr(_jit, "CACHE_DIR", tmp_path / "base" / "numba" / "tag")
+    monkeypatch.setattr(_jit, "_started", False)
+    monkeypatch.setattr(_jit, "_HELPER_PIDS", [])
+    monkeypatch.setattr(
+        _jit,
+        "_ALONGSIDE",
+        [("probe_helper", _probe(tmp_path / "missing.nbi")), ("no_such_module", _probe(cached))],
+    )
+    _jit._start_helpers()
+    _jit._start_helpers()  # once per process
+    assert len(_jit._HELPER_PIDS) == 1  # the cached probe's helper is not started
+    pid = _jit._HELPER_PIDS[0]
+    assert os.waitpid(pid, 0)[1] == 0
+    seen = json.loads(out.read_text())
+    assert seen == {
+        "helper": "1",  # so that the helper starts no helper of its own
+        "cache": str(tmp_path / "base"),  # the same cache folder as this process
+        "sim": sim.__file__,  # the same package, whatever the helper's path
+    }
+    _jit._reap_helpers()  # an already collected helper is dropped, not waited for
+    assert _jit._HELPER_PIDS == []
+    # in a helper (its environment), none is started
+    monkeypatch.setenv("REENTRY_SIM_COMPILE_HELPER", "1")
+    monkeypatch.setattr(_jit, "_started", False)
+    out.unlink()
+    _jit._start_helpers()
+    time.sleep(0.1)
+    assert _jit._HELPER_PIDS == [] and not out.exists()
+
+
+def test_the_helper_compiles_the_engine_for_the_types_it_is_flown_with():
+    """The helper compiles one signature of the engine: the one a single run and a batch
+    call it with (another would be compiled beside it, and the helper's work wasted)."""
+    from sim.config.build import load_scenario
+    from sim.core.alongside import signature
+    from sim.core.engine import fly
+    from sim.studies.batch import fly_batch_of
+    from sim.studies.runs import run_scenario
+
+    path = ROOT / "configs" / "soyuz_tma11" / "ballistic.toml"
+    run_scenario(load_scenario(path))
+    fly_batch_of(path, [{}, {"atmosphere.density_scale": 1.1}])
+    assert set(fly.overloads) == {signature()}
