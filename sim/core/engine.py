@@ -50,7 +50,7 @@ from sim.core.layout import (
     Q,
     S,
 )
-from sim.models._jit import borrow, compile_alongside, keep_alive, njit
+from sim.models._jit import borrow, keep_alive, njit
 from sim.models.constants import G0
 from sim.models.earth import geodetic_height
 
@@ -535,7 +535,3 @@ def fly(
     summary[SM.stored_rows] = n_rows
     summary[SM.stored_segments] = n_seg
     keep_alive(owned)
-
-
-# at a process's first compilation the engine compiles in a helper beside it
-compile_alongside("sim.core.alongside", fly)

@@ -15,20 +15,18 @@ the first writable one of ``$REENTRY_SIM_CACHE_DIR``, ``$XDG_CACHE_HOME/reentry-
 physics is compiled in every process, with one warning.
 """
 
-import contextlib
 import hashlib
 import os
 import pathlib
 import shutil
 import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
-from numba.core import cgutils, sigutils, types
+from numba.core import cgutils, types
 from numba.core.registry import CPUDispatcher
 from numba.extending import intrinsic
 
@@ -103,152 +101,18 @@ else:
     )
 
 
-#: Set in a helper process (:func:`compile_alongside`): it starts no helpers of its own.
-_HELPER_ENV = "REENTRY_SIM_COMPILE_HELPER"
-#: Longest wait for another process's compilation of a function [s]; then this process
-#: compiles it itself.
-_LOCK_WAIT_S = 600.0
-#: Helpers to start at this process's first compilation: (module, probe dispatcher).
-_ALONGSIDE: list[tuple[str, Any]] = []
-_HELPER_PIDS: list[int] = []
-_started = False
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: every process compiles on its own
-    fcntl = None  # type: ignore[assignment]
-
-
-def _cached_index(dispatcher: Any) -> bool:
-    """Whether the cache folder holds an index of the dispatcher's machine code."""
-    try:
-        return os.path.exists(dispatcher._cache._cache_file._index_path)
-    except AttributeError:  # a numba without that layout: treat as cached (no helper)
-        return True
-
-
-def compile_alongside(module: str, probe: Any) -> None:
-    """Start ``python -m module`` beside this process at its first compilation when
-    ``probe``'s machine code is not in the cache: a helper that compiles an independent
-    part of the physics while this process compiles the rest (numba compiles on one core;
-    the per-function locks of :class:`_Dispatcher` keep the two from compiling the same
-    function, and each loads what the other finished from the cache)."""
-    _ALONGSIDE.append((module, probe))
-
-
-def _start_helpers() -> None:
-    """Start the helpers whose probe is not cached (once per process; never in a helper,
-    never without a cache folder or file locks)."""
-    global _started
-    if _started:
-        return
-    _started = True
-    if CACHE_DIR is None or fcntl is None or os.environ.get(_HELPER_ENV):
-        return
-    path = os.pathsep.join(p for p in (str(_PACKAGE.parent), os.environ.get("PYTHONPATH")) if p)
-    env = dict(
-        os.environ,
-        **{
-            _HELPER_ENV: "1",
-            "REENTRY_SIM_CACHE_DIR": str(CACHE_DIR.parents[1]),
-            "PYTHONPATH": path,
-        },
-    )
-    quiet = [
-        (os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY, 0)
-        for fd in (0, 1, 2)
-    ]
-    for module, probe in _ALONGSIDE:
-        if _cached_index(probe):
-            continue
-        # no Popen object: nothing to warn about at exit while the helper still compiles
-        # (it is reaped at a later compilation, or by the system after this process)
-        with contextlib.suppress(OSError, AttributeError):
-            pid = os.posix_spawn(
-                sys.executable, [sys.executable, "-m", module], env, file_actions=quiet
-            )
-            _HELPER_PIDS.append(pid)
-
-
-def _reap_helpers() -> None:
-    """Collect the exit status of the helpers that have finished (no zombie processes)."""
-    for pid in list(_HELPER_PIDS):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
-            _HELPER_PIDS.remove(pid)
-
-
-def lock_path(cache: pathlib.Path, dispatcher: Any, args: tuple) -> pathlib.Path:
-    """The lock file of a function and its argument types in the cache folder ``cache``."""
-    func = dispatcher.py_func
-    key = hashlib.sha1(repr(args).encode()).hexdigest()[:12]
-    return cache / "locks" / f"{func.__module__}.{func.__qualname__}-{key}.lock"
-
-
-@contextlib.contextmanager
-def _compile_lock(dispatcher: Any, args: tuple):
-    """Hold the cache folder's lock of one function and signature: a process that finds
-    it held waits (at most ``_LOCK_WAIT_S``) for the other's compilation, then loads its
-    machine code from the cache instead of compiling the same function again."""
-    if CACHE_DIR is None or fcntl is None:
-        yield
-        return
-    path = lock_path(CACHE_DIR, dispatcher, args)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        handle = open(path, "a")  # noqa: SIM115 (held across the yield)
-    except OSError:
-        yield
-        return
-    with handle:
-        deadline = time.monotonic() + _LOCK_WAIT_S
-        locked = False
-        while not locked:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.02)
-            except OSError:
-                break
-        try:
-            yield
-        finally:
-            if locked:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 class _Dispatcher(CPUDispatcher):
     """numba's dispatcher, but a call from compiled code with a constant argument (or a
     variable typed from a constant while its type is still being inferred) compiles the
     function for the constant's plain type, not once more for its value: numba would
     otherwise compile ``log(..., -1)`` apart from ``log(..., j)`` (and ``finish`` twice
-    for a counter that starts at 0); and a function that is neither in memory nor in the
-    cache is compiled under the cache folder's lock of the function (:func:`_compile_lock`),
-    the first such in a process starting the helpers (:func:`compile_alongside`)."""
+    for a counter that starts at 0)."""
 
     def get_call_template(self, args, kws):
         """The call template for the plain types of the arguments."""
         args = tuple(types.unliteral(a) for a in args)
         kws = {k: types.unliteral(v) for k, v in kws.items()}
         return super().get_call_template(args, kws)
-
-    def compile(self, sig):
-        """Compile (or load) the function for a signature, under its lock."""
-        args, _ = sigutils.normalize_signature(sig)
-        if tuple(args) in self.overloads:
-            return super().compile(sig)
-        if _HELPER_PIDS:
-            _reap_helpers()
-        if not _cached_index(self):
-            _start_helpers()
-        with _compile_lock(self, tuple(args)):
-            return super().compile(sig)
 
 
 def _compile(function: F, **options: Any) -> F:
