@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from sim.core.layout import BANK, FS, N_DERIV, N_SPLIT, N_STATE, A, FlightState, P, S
+from sim.core.layout import BANK, N_DERIV, N_SPLIT, N_STATE, SPLIT, A, FlightState, P, S
 from sim.models._jit import njit, njit_inline
 from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
@@ -289,7 +289,7 @@ def drag_and_lift(t: float, y: np.ndarray, p: np.ndarray, tab: np.ndarray) -> tu
     :func:`rhs_into`'s longest row, :data:`sim.core.layout.FORCE_SPLIT`)."""
     row = np.empty(N_SPLIT)
     rhs_into(t, y, p, tab, row)
-    return row[N_DERIV + FS.drag], row[N_DERIV + FS.lift]
+    return row[N_DERIV + SPLIT.drag], row[N_DERIV + SPLIT.lift]
 
 
 @njit
@@ -377,8 +377,8 @@ def rhs_into(
                 drag = -(fs.ax * ux + fs.ay * uy + fs.az * uz)
                 lx, ly, lz = fs.ax + drag * ux, fs.ay + drag * uy, fs.az + drag * uz
                 lift = math.sqrt(lx * lx + ly * ly + lz * lz)
-            dy[N_DERIV + FS.drag] = drag
-            dy[N_DERIV + FS.lift] = lift
+            dy[N_DERIV + SPLIT.drag] = drag
+            dy[N_DERIV + SPLIT.lift] = lift
 
 
 @njit

@@ -216,7 +216,7 @@ A = AUX.index
 N_STATE = STATE.size
 #: Length of a derivative row that receives the AUX quantities too.
 N_DERIV = N_STATE + AUX.size
-FS = FORCE_SPLIT.index
+SPLIT = FORCE_SPLIT.index
 #: Length of a derivative row that receives the sensed force's split too.
 N_SPLIT = N_DERIV + FORCE_SPLIT.size
 N_PARAMS = PARAMS.size

@@ -246,6 +246,40 @@ def test_the_canopy_jacobian_in_closed_form_is_the_right_hand_sides(atmosphere):
         assert not drag_jacobian(chute.t[1], chute.y[1].copy(), params, prog.table, jac)
 
 
+def test_the_guidance_measures_drag_and_lift_of_the_right_hand_side():
+    """The sensed force the guidance splits (:func:`drag_and_lift`, from the right-hand
+    side's longest row) against its closed form along a lifting entry: drag
+    0.5 rho V^2 Cd S / m, lift L/D times it (no canopy; the entry never flies within the
+    lift's 5 deg fade of vertical), together the sensed force of the AUX row; no lift
+    at L/D 0. 1e-12: the same arithmetic in another order."""
+    from sim.core.dynamics import drag_and_lift, rhs_into
+    from sim.core.layout import N_DERIV, N_STATE, A, P, S
+    from sim.core.run import fly_program
+    from sim.studies.runs import scenario_program
+
+    s = load_scenario(ROOT / "configs" / "soyuz_tma11" / "ballistic.toml")
+    prog = scenario_program(s, plan(s))
+    entry = next(
+        g for g in fly_program(prog).segments if prog.phase_names[g.phase] == "ballistic entry"
+    )
+    p = entry.params.copy()
+    assert p[P.lift_to_drag] > 0.0 and p[P.chute_area] == 0.0
+    row = np.empty(N_DERIV)
+    for k in np.linspace(1, len(entry.t) - 2, 8).astype(int):
+        t, y = entry.t[k], entry.y[k].copy()
+        rhs_into(t, y, p, prog.table, row)
+        rho, speed = row[N_STATE + A.density], row[N_STATE + A.speed]
+        drag = 0.5 * rho * speed**2 * p[P.cd] * p[P.area] / y[S.mass]
+        d, lift = drag_and_lift(t, y, p, prog.table)
+        assert d == pytest.approx(drag, rel=1e-12)
+        assert lift == pytest.approx(p[P.lift_to_drag] * drag, rel=1e-12)
+        assert math.hypot(d, lift) == pytest.approx(row[N_STATE + A.sensed], rel=1e-12)
+    ballistic = p.copy()
+    ballistic[P.lift_to_drag] = 0.0
+    d, lift = drag_and_lift(t, y, ballistic, prog.table)
+    assert d == pytest.approx(drag, rel=1e-12) and lift == 0.0
+
+
 def test_a_batch_flies_each_program_exactly_as_alone():
     from sim.core.program import stack_programs, state_init
     from sim.core.run import fly_alone, fly_batch, new_outputs
