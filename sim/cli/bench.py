@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from sim.cli.report import report
+
 
 def add_parser(sub) -> None:
     """Register the ``bench`` command."""
@@ -53,7 +55,7 @@ def run(args, user_error) -> int:
     except BenchError as exc:
         raise user_error(str(exc)) from None
     if args.json:
-        print(json.dumps(figures, allow_nan=False))
+        report(json.dumps(figures, allow_nan=False))
     else:
         print(format_bench(figures))
     return 0

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from sim.cli.report import report
 from sim.config.errors import ScenarioError
 
 
@@ -146,7 +147,7 @@ def run(args, overrides) -> int:
         if folder is not None:
             folder.discard()
     if args.json:
-        print(json.dumps(result.document(), allow_nan=False))
+        report(json.dumps(result.document(), allow_nan=False))
     else:
         print(format_calibration(result.document()))
     sys.stdout.flush()

@@ -33,6 +33,7 @@ from pathlib import Path
 from sim import __version__
 from sim.cli import bench, calibrate, sweep
 from sim.cli.notice import compiling_notice
+from sim.cli.report import report
 from sim.cli.signals import Interrupts
 from sim.cli.warn import one_line
 from sim.config.build import load_scenario
@@ -333,9 +334,9 @@ def _report(scenarios, *, with_baseline, as_json, out, plots=None, extra=None):
         if folder is not None:
             folder.discard()
     if as_json:
-        print(json.dumps(document, allow_nan=False))
+        report(json.dumps(document, allow_nan=False))
     else:
-        print(format_comparison(document))
+        report(format_comparison(document))
     sys.stdout.flush()  # a stdout that cannot be written fails here, not at exit
     return EXIT_OK
 

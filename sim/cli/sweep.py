@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 
+from sim.cli.report import report
 from sim.config.errors import ScenarioError
 
 
@@ -204,7 +205,7 @@ def run(args: argparse.Namespace, overrides: dict) -> int:
             folder.discard()
         print(f"wrote {len(figures)} figures into {args.out}", file=sys.stderr)
     if args.json:
-        print(json.dumps(record, allow_nan=False))
+        report(json.dumps(record, allow_nan=False))
     else:
         print(format_study(record))
     sys.stdout.flush()
