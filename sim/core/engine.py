@@ -67,6 +67,16 @@ CANOPY_FACTOR = 100.0
 #: steps in a row switches a canopy phase to the Rosenbrock method.
 STIFF_HLAMBDA = 2.0
 STIFF_STEPS = 5
+#: Largest roll a step may span under a rolling lift [rad]. A step of a rolling phase that
+#: spans a large part of a roll samples the turning lift at six instants, and the error
+#: estimate, made of the same samples, cannot see what the turning does between them: in
+#: the thin air above 100 km the controller took steps of 20-35 s, two turns of the
+#: 13 deg/s roll, with local errors up to 58 times the tolerance. The cap holds only while
+#: the lift could change the velocity by more than the tolerance within the step
+#: (:func:`_roll_horizon`). Over 100 runs of the shipped ballistic Monte Carlo against a
+#: rtol 1e-12 reference it took the largest landing error from 13.8 m to 7.6 m (16 runs
+#: beyond 10 m before, none after) for 4 % more right-hand sides.
+ROLL_STEP = 0.5 * math.pi
 #: A discrete local maximum within this fraction of the running maximum is refined.
 PEAK_BAND = 0.99
 #: Rows of the engine's state-sized work vectors.
@@ -90,6 +100,21 @@ def _triggers(ph, t, y, p, tab, d, triggers, info, kind, target, direction, g):
         if skip < 0 and ((direction[j] < 0 and g[j] <= 0.0) or (direction[j] > 0 and g[j] >= 0.0)):
             skip = j
     return skip
+
+
+@njit
+def _roll_horizon(t, p, d, vtol):
+    """The latest end of an explicit step from t [s] under a rolling lift: ROLL_STEP of
+    roll, or longer while the lift (from the sensed force of the row ``d`` at t) changes
+    the velocity by less than ``vtol`` [m s^-1] within the step; inf for any other
+    phase."""
+    if p[P.lift_to_drag] == 0.0 or int(p[P.bank_mode]) != BANK.rolling or p[P.bank_rate] == 0.0:
+        return math.inf
+    ld = abs(p[P.lift_to_drag])
+    lift = d[N_STATE + A.sensed] * ld / math.sqrt(1.0 + ld * ld)
+    if lift <= 0.0:
+        return math.inf
+    return t + max(ROLL_STEP / abs(p[P.bank_rate]), vtol / lift)
 
 
 @njit
@@ -331,8 +356,12 @@ def fly(
                     n_rows += 1
                     n_seg += 1
                 new_segment = False
-            # a step ends at a seam: a guidance cycle, the time limit, a kink in time
+            # a step ends at a seam: a guidance cycle, the time limit, a kink in time; and
+            # spans no more of a roll than the lift allows (ROLL_STEP)
             t_stop = min(next_cycle if guided else t_limit, next_kink(t, p))
+            if not implicit:
+                vtol = atol_p[S.vx] + rtol_p * k[0, N_STATE + A.speed]
+                t_stop = min(t_stop, _roll_horizon(t, p, k[0], vtol))
             h_free = h  # the step the controller asked for, before the clamp
             clamped = t + h >= t_stop
             if clamped:
