@@ -5,12 +5,15 @@ Steps are Dormand-Prince 5(4) (:mod:`sim.core.dopri`), and Rosenbrock 4(3)
 (:mod:`sim.core.rosenbrock`) in the stiff phases under a canopy unless the program's
 settings ask otherwise. After each accepted step the engine locates every event (the
 phase's triggers, the ground, the ceiling, the entry-interface crossing) by root finding
-on the step's interpolant, runs the guidance cycle at each guidance period
+on the step's interpolant (a Dormand-Prince step is then flown again to end at the event,
+so that the state there has the step's order), runs the guidance cycle at each guidance period
 (:func:`sim.core.guidance.guidance_cycle`), and updates the flight's summary: the peak
 load, heat flux and dynamic pressure refined on the interpolant, the time above a load
-threshold between root-found crossings, the final state. With ``settings[store]`` it also
-keeps every step and its interpolant (trajectories); without, a run keeps nothing but its
-summary, so that batches of many runs (:func:`fly_batch`, all cores) stay small.
+threshold between root-found crossings, the final state. Under a rolling lift a step
+spans at most a quarter of a roll while the lift counts (:data:`ROLL_STEP`). With
+``settings[store]`` it also keeps every step and its interpolant (trajectories); without,
+a run keeps nothing but its summary, so that batches of many runs (:func:`fly_batch`, all
+cores) stay small.
 """
 
 import math
@@ -449,8 +452,22 @@ def fly(
                     summary[SM.entry_time] = t + th * h
                     summary[SM.entry_lat] = math.atan2(sin_lat, cos_lat)
                     summary[SM.entry_lon] = math.atan2(ytmp[S.y], ytmp[S.x])
+            # an event within an explicit step: the step is flown again to end there, so
+            # that the state where a phase ends (the burn's end, a separation, a
+            # parachute) has the step's fifth order instead of the interpolant's fourth
+            redone = which >= 0 and not stepped_implicitly and first < 1.0
+            if redone:
+                h = first * h
+                dopri.step(t, y, h, k, p, tab, ynew, tmp)
+                rhs_calls += 6
+                dopri.dense_coefficients(y, ynew, h, k, coef)
+                first = 1.0
             theta_end = first if which >= 0 else 1.0
-            if which >= 0:
+            if redone:
+                t_end = t + h
+                for i in range(N_STATE):
+                    yend[i] = ynew[i]
+            elif which >= 0:
                 t_end = t + first * h
                 dopri.dense_eval(coef, first, yend)
             else:
