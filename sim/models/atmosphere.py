@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.models._jit import njit, njit_inline
 from sim.models.constants import GAMMA_AIR, R_AIR, RHO0_STD
-from sim.models.ussa76 import ussa76
+from sim.models.ussa76 import ussa76, ussa76_density
 
 ATM_EXPONENTIAL = 0
 ATM_USSA76 = 1
@@ -132,6 +132,8 @@ def atmosphere_density(
     then needs no temperature."""
     if kind == ATM_EXPONENTIAL:
         return exponential_density(alt, rho0, scale_height) * density_scale
+    if kind == ATM_USSA76:
+        return ussa76_density(alt) * density_scale
     return atmosphere_properties(
         kind, alt, rho0, scale_height, density_scale, table, offset, count
     )[0]

@@ -281,3 +281,57 @@ def test_shipped_table_is_what_the_generator_makes():
     # The CSV stores 10 significant digits of rho and 7 decimals of M.
     np.testing.assert_allclose(np.log(rho), mod._TAB_LNRHO, rtol=0, atol=1e-9)
     np.testing.assert_allclose(mol, mod._TAB_M, rtol=0, atol=1e-7)
+
+
+def test_the_layer_pieces_follow_the_layer_equations():
+    """The density below 86 km comes from cubic Hermite pieces through the layer
+    equations' density and slope: within 1e-10 of the equations everywhere (the cubic's
+    error bound (dz / H)^4 / 384 is 1.3e-11 for 50 m pieces at the smallest scale height
+    near 6 km), at the layer bases too, on both sides."""
+    bases = mod.R0 * mod._HB[1:] / (mod.R0 - mod._HB[1:])
+    z = np.concatenate(
+        [
+            np.linspace(mod.Z_PIECES, np.nextafter(mod.Z_86, 0.0), 400_001),
+            np.random.default_rng(76).uniform(mod.Z_PIECES, mod.Z_86, 100_000),
+            bases,
+            np.nextafter(bases, 0.0),
+            np.nextafter(bases, np.inf),
+        ]
+    )
+    exact, _ = mod._layer_density(z)
+    pieces = np.array([mod.ussa76_density(v) for v in z])
+    np.testing.assert_allclose(pieces, exact, rtol=1e-10, atol=0.0)
+
+
+def test_the_layer_equations_slope_is_the_densitys_derivative():
+    # the slopes the pieces are made of, against central differences of 1 cm (rounding
+    # 1e-16 / 1e-6 of the value per metre, truncation (0.01 / H)^2: both below 1e-8)
+    z = np.array([-4000.0, 5000.0, 15000.0, 25000.0, 40000.0, 49000.0, 60000.0, 80000.0])
+    _, slope = mod._layer_density(z)
+    up, _ = mod._layer_density(z + 0.01)
+    down, _ = mod._layer_density(z - 0.01)
+    np.testing.assert_allclose((up - down) / 0.02, slope, rtol=1e-6)
+
+
+@pytest.mark.parametrize("z", [*EXTREMES, math.inf, -math.inf, -5000.0, 0.0, 11019.0, 86000.0])
+def test_the_density_alone_is_the_models_density(z):
+    assert mod.ussa76_density(z) == ussa76(z)[0]
+
+
+def test_the_density_alone_is_the_models_density_at_every_height():
+    z = np.arange(-6000.0, 1_002_000.0, 13.7)
+    assert all(mod.ussa76_density(v) == ussa76(v)[0] for v in z)
+    assert math.isnan(mod.ussa76_density(math.nan))
+
+
+def test_the_table_interval_by_arithmetic_is_the_search():
+    # the table's runs of equal spacing give each altitude its interval without a search
+    z = np.concatenate(
+        [
+            np.random.default_rng(86).uniform(mod.Z_86, mod.Z_TOP, 100_000),
+            mod._TAB_Z[:-1] + 1e-6,
+            mod._TAB_Z[1:] - 1e-6,
+        ]
+    )
+    found = np.array([mod._table_interval(v) for v in z])
+    np.testing.assert_array_equal(found, np.searchsorted(mod._TAB_Z, z) - 1)
