@@ -61,7 +61,11 @@ def _get(config: dict, dotted: str):
 
 
 def _numeric(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return _numeric_type(type(value))
+
+
+def _numeric_type(kind: type) -> bool:
+    return issubclass(kind, int | float) and not issubclass(kind, bool)
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,7 +195,7 @@ class VariantPacker:
         numeric = [
             k
             for k in keys
-            if all(_numeric(v[k]) for v in variants if k in v)
+            if all(_numeric_type(t) for t in {type(v[k]) for v in variants if k in v})
             and k not in self.known
             and self._has_numeric_base(k)
         ]
@@ -235,8 +239,10 @@ class VariantPacker:
         fast = [k for k in numeric if group is not None and self._slope_of(group, fixed, k)]
         invalid = self._invalid_values(group, fixed, fast, variants) if fast else {}
         off_path = [k for k in numeric if k not in fast]
-        linear: list = []  # (index, variant) on the fast path
-        for i, v in zip(indices, variants, strict=True):
+        # (index, variant) on the fast path: all of them when nothing sends one elsewhere
+        everyone = group is not None and not invalid and not off_path and not self.known
+        linear: list = list(zip(indices, variants, strict=True)) if everyone else []
+        for i, v in () if everyone else zip(indices, variants, strict=True):
             if invalid:
                 bad = next(
                     (
@@ -265,7 +271,8 @@ class VariantPacker:
         n = len(linear)
         stacked = tuple(np.repeat(a[None], n, axis=0) for a in group.base)
         for k in fast:
-            dv = np.array([float(v[k]) - group.v0[k] if k in v else 0.0 for _, v in linear])
+            v0 = group.v0[k]
+            dv = np.fromiter((v.get(k, v0) for _, v in linear), float, n) - v0
             rows = np.flatnonzero(dv)
             if not rows.size:
                 continue

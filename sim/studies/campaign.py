@@ -244,10 +244,15 @@ class Campaign:
         ids = np.asarray(run_ids, dtype=np.int64)
         start = time.perf_counter()
         values = self.sampler.values(ids)
-        variants = [
-            {k: (float(v[i]) if isinstance(v, np.ndarray) else v[i]) for k, v in values.items()}
-            for i in range(ids.size)
+        # one dict per run, the numbers as Python floats (tolist: float(v[i]) for each i)
+        keys = list(values)
+        cells = [
+            v.astype(float).tolist() if isinstance(v, np.ndarray) else list(v)
+            for v in values.values()
         ]
+        variants = [dict(zip(keys, row, strict=True)) for row in zip(*cells, strict=True)]
+        if not keys:
+            variants = [{} for _ in range(ids.size)]
         result = fly_variants(self.packer, variants)
         columns = {"run": ids}
         for key, v in values.items():

@@ -167,13 +167,18 @@ def result_columns(
     return out
 
 
+#: A run's message by its status (formatted with the final time [s]).
+_MESSAGES = {
+    "landed": "reached the ground at t = {:.3f} s",
+    "skipped_out": "rose through the ceiling at t = {:.3f} s",
+    "time_limit": "reached the time limit",
+    "failed": "integration failed at t = {:.3f} s",
+    "stopped": "the last phase ended on its trigger at t = {:.3f} s",
+    "step_limit": "reached the step limit at t = {:.3f} s",
+    "invalid": "the variant could not be built",
+}
+
+
 def _message(status: str, t_end: float) -> str:
-    return {
-        "landed": f"reached the ground at t = {t_end:.3f} s",
-        "skipped_out": f"rose through the ceiling at t = {t_end:.3f} s",
-        "time_limit": "reached the time limit",
-        "failed": f"integration failed at t = {t_end:.3f} s",
-        "stopped": f"the last phase ended on its trigger at t = {t_end:.3f} s",
-        "step_limit": f"reached the step limit at t = {t_end:.3f} s",
-        "invalid": "the variant could not be built",
-    }.get(status, status)
+    template = _MESSAGES.get(status)
+    return status if template is None else template.format(t_end)
