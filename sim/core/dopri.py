@@ -56,26 +56,28 @@ def step(t, y, h, k, p, tab, ynew, tmp):
     """One trial step from (t, y) of size h.
 
     ``k[0]`` must hold f(t, y) on entry (first same as last); on return ``k[1..6]`` hold
-    the stages, ``k[6]`` is f(t + h, ynew), ``ynew`` the fifth-order solution.
+    the stages, ``k[6]`` is f(t + h, ynew), ``ynew`` the fifth-order solution. The inner
+    stages receive the derivatives only; ``k[6]`` (a row of N_DERIV) also the quantities
+    of the state at the step's end (:data:`sim.core.layout.AUX`).
     """
     n = N_STATE
     for i in range(n):
         tmp[i] = y[i] + h * A21 * k[0, i]
-    rhs_into(t + C2 * h, tmp, p, tab, k[1])
+    rhs_into(t + C2 * h, tmp, p, tab, k[1, :N_STATE])
     for i in range(n):
         tmp[i] = y[i] + h * (A31 * k[0, i] + A32 * k[1, i])
-    rhs_into(t + C3 * h, tmp, p, tab, k[2])
+    rhs_into(t + C3 * h, tmp, p, tab, k[2, :N_STATE])
     for i in range(n):
         tmp[i] = y[i] + h * (A41 * k[0, i] + A42 * k[1, i] + A43 * k[2, i])
-    rhs_into(t + C4 * h, tmp, p, tab, k[3])
+    rhs_into(t + C4 * h, tmp, p, tab, k[3, :N_STATE])
     for i in range(n):
         tmp[i] = y[i] + h * (A51 * k[0, i] + A52 * k[1, i] + A53 * k[2, i] + A54 * k[3, i])
-    rhs_into(t + C5 * h, tmp, p, tab, k[4])
+    rhs_into(t + C5 * h, tmp, p, tab, k[4, :N_STATE])
     for i in range(n):
         tmp[i] = y[i] + h * (
             A61 * k[0, i] + A62 * k[1, i] + A63 * k[2, i] + A64 * k[3, i] + A65 * k[4, i]
         )
-    rhs_into(t + h, tmp, p, tab, k[5])
+    rhs_into(t + h, tmp, p, tab, k[5, :N_STATE])
     for i in range(n):
         ynew[i] = y[i] + h * (
             A71 * k[0, i] + A73 * k[2, i] + A74 * k[3, i] + A75 * k[4, i] + A76 * k[5, i]

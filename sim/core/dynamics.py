@@ -220,16 +220,18 @@ def _flight_state(
     ay = 0.0
     az = 0.0
     if speed > 1.0e-9:
-        ux = vx / speed
-        uy = vy / speed
-        uz = vz / speed
+        inv_speed = 1.0 / speed
+        ux = vx * inv_speed
+        uy = vy * inv_speed
+        uz = vz * inv_speed
         cd = drag_coefficient(mach, p, tab)
         drag_area = cd * p[P.area] + parachute_drag_area(t, p)
-        d = qbar * drag_area / mass
+        q_m = qbar / mass
+        d = q_m * drag_area
         ax = -d * ux
         ay = -d * uy
         az = -d * uz
-        lift = qbar * cd * p[P.area] * lift_to_drag / mass
+        lift = q_m * cd * p[P.area] * lift_to_drag
         if lift != 0.0 and int(p[P.bank_mode]) == BANK.relief:
             sink = -(x * vx + yy * vy + z * vz) / math.sqrt(x * x + yy * yy + z * z)
             bank = relief_bank(
@@ -264,9 +266,10 @@ def _flight_state(
                 # through the velocity) is undefined: fade the lift linearly to zero there
                 # so that the lift direction cannot flip as the velocity passes vertical.
                 lift *= norm / _SIN_VERTICAL_FADE
-            lx /= norm
-            ly /= norm
-            lz /= norm
+            inv_norm = 1.0 / norm
+            lx *= inv_norm
+            ly *= inv_norm
+            lz *= inv_norm
             # right = u x l
             rx = uy * lz - uz * ly
             ry = uz * lx - ux * lz

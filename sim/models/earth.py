@@ -168,10 +168,10 @@ def gravity_j2(
     Valid in any frame whose z axis is the spin axis (ECI or ECEF).
     """
     r2 = x * x + y * y + z * z
-    r = math.sqrt(r2)
-    k = mu / (r2 * r)
-    zr2 = z * z / r2
-    f = 1.5 * j2 * radius * radius / r2
+    inv_r2 = 1.0 / r2
+    k = mu * inv_r2 * math.sqrt(inv_r2)
+    zr2 = z * z * inv_r2
+    f = 1.5 * j2 * radius * radius * inv_r2
     kxy = k * (1.0 + f * (1.0 - 5.0 * zr2))
     kz = k * (1.0 + f * (3.0 - 5.0 * zr2))
     return -kxy * x, -kxy * y, -kz * z
@@ -184,7 +184,8 @@ def up_vector(sin_lat: float, cos_lat: float, x: float, y: float) -> tuple[float
     p = math.sqrt(x * x + y * y)
     if p < 1e-9:
         return 0.0, 0.0, 1.0 if sin_lat >= 0.0 else -1.0
-    return cos_lat * x / p, cos_lat * y / p, sin_lat
+    c = cos_lat / p
+    return c * x, c * y, sin_lat
 
 
 @njit
