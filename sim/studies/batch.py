@@ -278,7 +278,10 @@ class VariantPacker:
                 continue
             for a, slope in zip(stacked, group.slopes[k], strict=True):
                 if slope is not None:
-                    a[rows] += dv[rows].reshape((-1,) + (1,) * slope.ndim) * slope
+                    # only the numbers the key moves: a slope is zero nearly everywhere
+                    at = np.flatnonzero(slope)
+                    cells = a.reshape(n, -1)  # a view: np.repeat's arrays are contiguous
+                    cells[rows[:, None], at] += dv[rows, None] * slope.ravel()[at]
         yield np.array([i for i, _ in linear]), stacked
 
     def _invalid_values(self, group, fixed: dict, fast: list, variants) -> dict:
