@@ -194,6 +194,37 @@ def test_a_phase_ends_on_a_step_of_the_methods_order(name):
         assert error <= 1.0, (program.phase_names[seg.phase], error)
 
 
+@pytest.mark.parametrize("thrust", [False, True])
+def test_the_rosenbrock_stages_solve_the_whole_state_from_its_coupled_block(thrust):
+    """rosenbrock._solve_state: the stages' 8 x 8 systems solved by factoring only the
+    position-velocity block (the mass row holds only its diagonal, the heat load's
+    column only its diagonal) give numpy's full solution; with thrust the mass's column
+    is not zero (the thrust acceleration goes as 1 / m) and is carried too."""
+    from sim.core import rosenbrock
+    from sim.core.dynamics import drag_jacobian
+    from sim.core.layout import N_STATE, S
+    from sim.core.run import fly_program
+    from sim.studies.runs import scenario_program
+
+    s = load_scenario(ROOT / "configs" / "soyuz_tma11" / "ballistic.toml")
+    program = scenario_program(s, plan(s))
+    main = fly_program(program.with_settings(store=1.0)).segments[-1]
+    jac = np.empty((N_STATE, N_STATE))
+    assert drag_jacobian(main.t[5], main.y[5], main.params, main.table, jac)  # minus J
+    if thrust:
+        jac[S.vx : S.vz + 1, S.mass] = [3e-4, -2e-4, 1e-4]
+    h = 20.0
+    m = jac + np.eye(N_STATE) / (rosenbrock.GAM * h)
+    b = np.random.default_rng(6).normal(size=N_STATE)
+    b[S.mass] = 0.5 if thrust else 0.0
+    expected = np.linalg.solve(m, b)
+    lu, piv, x = m.copy(), np.zeros(N_STATE, np.int64), b.copy()
+    assert rosenbrock._lu(lu, piv, rosenbrock.N_COUPLED)
+    rosenbrock._solve_state(lu, piv, x)
+    # rounding of two eliminations of a system with condition number ~1e4
+    np.testing.assert_allclose(x, expected, rtol=1e-11, atol=1e-14 * np.abs(expected).max())
+
+
 def test_dense_output_follows_the_kepler_orbit():
     """Vacuum, J2 and rotation off: between its steps the interpolant must follow the
     two-body solution (Kepler's equation). 1 m: the fourth-order interpolant's error on
