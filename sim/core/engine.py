@@ -73,7 +73,7 @@ STIFF_STEPS = 5
 #: Largest roll a step may span under a rolling lift [rad]. A step of a rolling phase that
 #: spans a large part of a roll samples the turning lift at six instants, and the error
 #: estimate, made of the same samples, cannot see what the turning does between them: in
-#: the thin air above 100 km the controller took steps of 20-35 s, two turns of the
+#: the thin air above 100 km the controller took steps of 20-35 s, up to 1.3 turns of the
 #: 13 deg/s roll, with local errors up to 58 times the tolerance. The cap holds only while
 #: the lift could change the velocity by more than the tolerance within the step
 #: (:func:`_roll_horizon`). Over 100 runs of the shipped ballistic Monte Carlo against a
@@ -456,7 +456,7 @@ def fly(
             # that the state where a phase ends (the burn's end, a separation, a
             # parachute) has the step's fifth order instead of the interpolant's fourth
             redone = which >= 0 and not stepped_implicitly and first < 1.0
-            if redone:
+            if redone:  # shorter than the step accepted, from the same start: not tested again
                 h = first * h
                 dopri.step(t, y, h, k, p, tab, ynew, tmp)
                 rhs_calls += 6

@@ -428,7 +428,7 @@ def guidance_cycle(t, y, bank, gp, gs, pt, pg, tab, hist):
         return gs[GS.command]
     if a_s > _MIN_SENSED and d_m > 0.0:
         gs[GS.drag_ratio] += gp[G.filter_gain] * (d_s / d_m - gs[GS.drag_ratio])
-        if l_m > 0.0 and d_s > 0.0:
+        if l_m > 1e-9 * d_m and d_s > 0.0:  # a model lift within rounding of none is none
             ratio = (l_s / d_s) / (l_m / d_m)
             gs[GS.lift_ratio] += gp[G.lift_filter_gain] * (ratio - gs[GS.lift_ratio])
     pg[P.density_scale] = density_scale * gs[GS.drag_ratio]

@@ -6,7 +6,8 @@ side of the equations of motion.
 
 Provenance
 ----------
-Below 86 km: the layer equations of the standard, evaluated in closed form at run time:
+Below 86 km: the layer equations of the standard (the density through pieces made from
+them, see below):
 geopotential altitude H = r0 Z / (r0 + Z) with r0 = 6356766 m (eq. 18), the seven layers of
 molecular-scale temperature gradient of Table 4, hydrostatic pressure (eqs. 33a, 33b),
 density rho = P M0 / (R* T_M) (eq. 42) and speed of sound sqrt(gamma R* T_M / M0)
@@ -20,7 +21,7 @@ the isothermal 186.8673 K at 86 km. (The printed Table I lists T_M as the temper
 sound.) The density, evaluated in every right-hand side, comes from cubic Hermite pieces of
 at most 50 m through the layer equations' density and slope at their ends, made at import
 from the equations: one multiplication chain instead of a logarithm and an exponential,
-within 1.6e-11 of the equations (below 1e-10 in ``tests/models/test_ussa76.py``), the
+within 1.7e-11 of the equations (below 1e-10 in ``tests/models/test_ussa76.py``), the
 pieces ending at the layer bases where the density's slope bends; below -5 km the
 equations are evaluated.
 
@@ -200,8 +201,10 @@ def _table_interval(z: float) -> int:
 #: Lowest altitude of the tabulated layer densities [m] (the standard's own floor); below
 #: it the layer equations are evaluated.
 Z_PIECES = -5000.0
-#: Largest piece of the layer densities [m]: the cubic's error is (dz / H)^4 / 384 of the
-#: density, below 1e-12 at 50 m for the scale heights of 6-9 km (tests/models).
+#: Largest piece of the layer densities [m]: the cubic's error is dz^4 / 384 times the
+#: density's fourth derivative, which in a layer with a gradient (rho a power E of T_M) is
+#: E (E - 1) (E - 2) (E - 3) (L / T_M)^4 rho: at most 1.7e-11 of the density at 50 m, in
+#: the 2.8 K/km layer near 32 km (tests/models).
 _PIECE_DZ = 50.0
 
 
@@ -325,10 +328,12 @@ def ussa76(alt_m: float) -> tuple[float, float, float]:
 
     Notes
     -----
-    Below 86 km the layer equations of [1] in closed form; above, the kinetic temperature
-    in closed form and ln(density) and mean molecular weight interpolated linearly in the
-    table generated from the standard's diffusion equations. Values at the boundaries
-    between layers are continuous.
+    Below 86 km the layer equations of [1]: the temperature in closed form, the density
+    from cubic Hermite pieces made from them at import (within 1.7e-11; the equations
+    themselves below -5 km); above, the kinetic temperature in closed form and
+    ln(density) and mean molecular weight interpolated linearly in the table generated
+    from the standard's diffusion equations. Values at the boundaries between layers are
+    continuous.
 
     References
     ----------
