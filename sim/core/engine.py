@@ -462,27 +462,22 @@ def fly(
                 rhs_calls += 6
                 dopri.dense_coefficients(y, ynew, h, k, coef)
                 first = 1.0
+                t_new = t + h
             theta_end = first if which >= 0 else 1.0
-            if redone:
-                t_end = t + h
-                for i in range(N_STATE):
-                    yend[i] = ynew[i]
-            elif which >= 0:
+            if which >= 0 and not redone:  # an event inside a Rosenbrock step (or at an end)
                 t_end = t + first * h
                 dopri.dense_eval(coef, first, yend)
-            else:
-                t_end = t_new
-                for i in range(N_STATE):
-                    yend[i] = ynew[i]
-            if which < 0:
-                val_b[0] = k6[N_STATE + A.sensed] / G0
-                val_b[1] = k6[N_STATE + A.heat_flux]
-                val_b[2] = k6[N_STATE + A.dynamic_pressure]
-                alt_end = alt_new
-            else:
                 qb = locate.quantities(t_end, yend, p, tab, d)
                 val_b[0], val_b[1], val_b[2] = qb[0], qb[1], qb[2]
                 alt_end = qb[3]
+            else:  # the step's end: its quantities are in k[6]
+                t_end = t_new
+                for i in range(N_STATE):
+                    yend[i] = ynew[i]
+                val_b[0] = k6[N_STATE + A.sensed] / G0
+                val_b[1] = k6[N_STATE + A.heat_flux]
+                val_b[2] = k6[N_STATE + A.dynamic_pressure]
+                alt_end = k6[N_STATE + A.altitude]
             # the time above the load threshold, between root-found crossings
             fa = val_a[0] - g_thr
             fb = val_b[0] - g_thr

@@ -308,6 +308,31 @@ def kinetic_temperature_above_86km(alt_m: float) -> float:
 
 
 @njit
+def ussa76_density(alt_m: float) -> float:
+    """The density [kg m^-3] of :func:`ussa76` alone, without its temperature and speed
+    of sound: what the right-hand side of a phase that does not need the Mach number
+    evaluates, and what :func:`ussa76` returns as its density."""
+    z = float(alt_m)
+    if z != z:
+        return math.nan
+    if z < Z_FLOOR:
+        z = Z_FLOOR
+    elif z > Z_CAP:
+        z = Z_CAP
+    if z < Z_86:
+        if z >= Z_PIECES:
+            return _layer_density_at(z)
+        tm = _TB[0] + _LB[0] * (R0 * z / (R0 + z))
+        return _RHOB[0] * math.exp(_EXPONENT[0] * math.log(tm * _INV_TB[0]))
+    if z <= Z_TOP:
+        j = _table_interval(z)
+        w = (z - _TAB_Z[j]) / (_TAB_Z[j + 1] - _TAB_Z[j])
+        return math.exp(_TAB_LNRHO[j] + w * (_TAB_LNRHO[j + 1] - _TAB_LNRHO[j]))
+    lnrho = _TAB_LNRHO[-1] - (z - Z_TOP) / H_TOP
+    return math.exp(lnrho) if lnrho > _LN_RHO_MIN else RHO_MIN
+
+
+@njit
 def ussa76(alt_m: float) -> tuple[float, float, float]:
     """Return (density [kg m^-3], temperature [K], speed of sound [m s^-1]) at alt_m [m].
 
@@ -347,16 +372,13 @@ def ussa76(alt_m: float) -> tuple[float, float, float]:
     elif z > Z_CAP:
         z = Z_CAP
 
+    rho = ussa76_density(z)
     if z < Z_86:
         h = R0 * z / (R0 + z)  # geopotential altitude [m'] (eq. 18)
         b = 0
         while b < 6 and h >= _HB[b + 1]:
             b += 1
         tm = _TB[b] + _LB[b] * (h - _HB[b])  # molecular-scale temperature (eq. 23)
-        if z >= Z_PIECES:
-            rho = _layer_density_at(z)
-        else:  # the lowest layer's equations (33a, 42), extended below the standard
-            rho = _RHOB[0] * math.exp(_EXPONENT[0] * math.log(tm * _INV_TB[0]))
         ratio = 1.0
         if z > _MRATIO_Z0:  # Table 8
             x = (z - _MRATIO_Z0) / _MRATIO_DZ
@@ -368,36 +390,7 @@ def ussa76(alt_m: float) -> tuple[float, float, float]:
     if z <= Z_TOP:
         j = _table_interval(z)
         w = (z - _TAB_Z[j]) / (_TAB_Z[j + 1] - _TAB_Z[j])
-        lnrho = _TAB_LNRHO[j] + w * (_TAB_LNRHO[j + 1] - _TAB_LNRHO[j])
         mol = _TAB_M[j] + w * (_TAB_M[j + 1] - _TAB_M[j])
-        rho = math.exp(lnrho)
     else:
-        lnrho = _TAB_LNRHO[-1] - (z - Z_TOP) / H_TOP
-        rho = math.exp(lnrho) if lnrho > _LN_RHO_MIN else RHO_MIN
         mol = _TAB_M[-1]
     return rho, temp, math.sqrt(GAMMA * R_STAR * temp / mol)
-
-
-@njit
-def ussa76_density(alt_m: float) -> float:
-    """The density [kg m^-3] of :func:`ussa76` alone, without its temperature and speed
-    of sound: what the right-hand side of a phase that does not need the Mach number
-    evaluates (the same values, bit for bit)."""
-    z = float(alt_m)
-    if z != z:
-        return math.nan
-    if z < Z_FLOOR:
-        z = Z_FLOOR
-    elif z > Z_CAP:
-        z = Z_CAP
-    if z < Z_86:
-        if z >= Z_PIECES:
-            return _layer_density_at(z)
-        tm = _TB[0] + _LB[0] * (R0 * z / (R0 + z))
-        return _RHOB[0] * math.exp(_EXPONENT[0] * math.log(tm * _INV_TB[0]))
-    if z <= Z_TOP:
-        j = _table_interval(z)
-        w = (z - _TAB_Z[j]) / (_TAB_Z[j + 1] - _TAB_Z[j])
-        return math.exp(_TAB_LNRHO[j] + w * (_TAB_LNRHO[j + 1] - _TAB_LNRHO[j]))
-    lnrho = _TAB_LNRHO[-1] - (z - Z_TOP) / H_TOP
-    return math.exp(lnrho) if lnrho > _LN_RHO_MIN else RHO_MIN

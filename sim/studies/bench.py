@@ -57,8 +57,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from sim.config.build import load_scenario
 from sim.config.scenario import plan
 from sim.core.ivp import fly_reference
@@ -269,11 +267,7 @@ def run_bench(folder: str | os.PathLike, *, progress: Callable[[str], None] | No
     figures["guided_mc_runs_per_s"] = _campaign_rate(files["guided_mc"], 100, 1)
     campaign = Campaign(files["mc"], samples=MC_ACCURACY_RUNS)
     packer = campaign.packer
-    values = campaign.sampler.values(np.arange(MC_ACCURACY_RUNS))
-    variants = [
-        {k: (float(v[i]) if isinstance(v, np.ndarray) else v[i]) for k, v in values.items()}
-        for i in range(MC_ACCURACY_RUNS)
-    ]
+    variants = campaign.variants(range(MC_ACCURACY_RUNS))
     programs = []
     start = time.perf_counter()
     for variant in variants:  # built and flown one by one, as a loop over the API would
@@ -281,7 +275,7 @@ def run_bench(folder: str | os.PathLike, *, progress: Callable[[str], None] | No
         fly_reference(programs[-1])
     figures["mc_reference_runs_per_s"] = len(variants) / (time.perf_counter() - start)
     say("Monte Carlo accuracy against rtol=1e-12")
-    figures["mc_landing_error_m"] = max(_program_landing_error(p) for p in programs)
+    figures["mc_landing_error_m"] = max(program_landing_error(p) for p in programs)
 
     say("import and memory (fresh processes)")
     figures["import_s"] = _import_seconds()
@@ -326,7 +320,7 @@ def _against_tight_reference(path: Path, overrides: dict) -> tuple[float, float]
     return float(geodesic_inverse(lat1, lon1, lat2, lon2)[0]), float(abs(a.peak_g - b.peak_g))
 
 
-def _program_landing_error(program) -> float:
+def program_landing_error(program) -> float:
     """Landing distance [m] between a program flown by the compiled engine at its own
     tolerance and by ``solve_ivp`` (DOP853) at rtol 1e-12."""
     fast = fly_program(program).summary

@@ -239,21 +239,17 @@ class Campaign:
         """Runs of the design (a stop rule may stop earlier, or go on to its maximum)."""
         return self.sampler.size()
 
+    def variants(self, run_ids) -> list[dict]:
+        """The runs' variants (dotted key -> sampled value) as the campaign flies them."""
+        ids = np.asarray(run_ids, dtype=np.int64)
+        return _variants(self.sampler.values(ids), ids.size)
+
     def run_chunk(self, run_ids) -> dict:
         """The table rows of some runs (column -> array), flown as one batch."""
         ids = np.asarray(run_ids, dtype=np.int64)
         start = time.perf_counter()
         values = self.sampler.values(ids)
-        # one dict per run, the numbers as Python floats (tolist: float(v[i]) for each i)
-        keys = list(values)
-        cells = [
-            v.astype(float).tolist() if isinstance(v, np.ndarray) else list(v)
-            for v in values.values()
-        ]
-        variants = [dict(zip(keys, row, strict=True)) for row in zip(*cells, strict=True)]
-        if not keys:
-            variants = [{} for _ in range(ids.size)]
-        result = fly_variants(self.packer, variants)
+        result = fly_variants(self.packer, _variants(values, ids.size))
         columns = {"run": ids}
         for key, v in values.items():
             columns[key] = (
@@ -273,6 +269,18 @@ class Campaign:
         )
         columns["wall_batch_s"] = np.full(ids.size, time.perf_counter() - start)
         return columns
+
+
+def _variants(values: Mapping, n: int) -> list[dict]:
+    """One dict per run of the sampler's columns, the numbers as Python floats (``tolist``
+    gives ``float(v[i])`` for each i)."""
+    if not values:
+        return [{} for _ in range(n)]
+    keys = list(values)
+    cells = [
+        v.astype(float).tolist() if isinstance(v, np.ndarray) else list(v) for v in values.values()
+    ]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*cells, strict=True)]
 
 
 def merge(chunks: list[dict]) -> dict:
