@@ -27,7 +27,9 @@ from typing import Any, TypeVar, cast
 
 import numba
 from numba.core import cgutils, types
+from numba.core.caching import FunctionCache
 from numba.core.registry import CPUDispatcher
+from numba.core.runtime import rtsys
 from numba.extending import intrinsic
 
 F = TypeVar("F", bound=Callable)
@@ -101,6 +103,23 @@ else:
     )
 
 
+class _Cache(FunctionCache):
+    """numba's cache of a function's machine code, but loading it does not first load
+    numba's compiler (its typing and lowering registries, which import scipy.linalg among
+    others): machine code loaded from the cache needs only numba's runtime (its memory
+    allocation), and a compilation loads the registries itself. They were 0.3-0.45 s of
+    every command with a warm cache. Should the lean load fail, numba's own is taken."""
+
+    def load_overload(self, sig, target_context):
+        """The cached machine code of ``sig``, or None."""
+        try:
+            rtsys.initialize(target_context)  # the runtime (allocation) the code calls
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
+        except Exception:  # noqa: BLE001 (numba's own path below raises what is wrong)
+            return super().load_overload(sig, target_context)
+
+
 class _Dispatcher(CPUDispatcher):
     """numba's dispatcher, but a call from compiled code with a constant argument (or a
     variable typed from a constant while its type is still being inferred) compiles the
@@ -121,7 +140,7 @@ def _compile(function: F, **options: Any) -> F:
     targetoptions = {"nopython": True, "boundscheck": None, **options}
     dispatcher = _Dispatcher(py_func=function, locals={}, targetoptions=targetoptions)
     if CACHE_DIR is not None:
-        dispatcher.enable_caching()
+        dispatcher._cache = _Cache(function)
     return cast(F, dispatcher)
 
 
@@ -180,4 +199,4 @@ def keep_alive(arrays: Any) -> None:
 
 def parallel_njit(function: F) -> F:
     """:func:`njit` for a function with a ``numba.prange`` loop (all cores)."""
-    return cast(F, numba.njit(cache=CACHE_DIR is not None, parallel=True)(function))
+    return _compile(function, parallel=True)

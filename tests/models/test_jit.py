@@ -159,3 +159,33 @@ def test_an_unwritable_cache_gives_one_warning_and_a_working_run():
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("reentry: warning: no writable folder for the compiled-code cache")
     assert json.loads(r.stdout)["scenarios"][0]["status"] == "landed"
+
+
+_WARM = """
+import json, sys
+from sim.cli.main import main
+code = main(["run", {scenario!r}, "--json"])
+loaded = "numba.np.arraymath" in sys.modules
+print(json.dumps({{"code": code, "compiler": loaded}}), file=sys.stderr)
+"""
+
+
+def test_machine_code_from_the_cache_is_run_without_loading_numbas_compiler():
+    """numba loads its typing and lowering registries (and scipy.linalg with them, 0.3-0.45
+    s) before it loads a cached function; the package's cache loads the machine code
+    without them, and a run from the cache gives what the compiling run gave."""
+    runs = []
+    for _ in range(2):  # the first fills the cache if this session has not
+        r = subprocess.run(
+            [sys.executable, "-c", _WARM.format(scenario=str(SMALL))],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=600,
+        )
+        status = json.loads(r.stderr.strip().splitlines()[-1])
+        assert status["code"] == 0, r.stderr
+        runs.append((json.loads(r.stdout), status["compiler"]))
+    (first, _), (second, compiler) = runs
+    assert not compiler  # numba.np.arraymath is one of the registries' modules
+    assert second == first
