@@ -140,7 +140,7 @@ def _compile(function: F, **options: Any) -> F:
     targetoptions = {"nopython": True, "boundscheck": None, **options}
     dispatcher = _Dispatcher(py_func=function, locals={}, targetoptions=targetoptions)
     if CACHE_DIR is not None:
-        dispatcher._cache = _Cache(function)
+        setattr(dispatcher, "_cache", _Cache(function))  # noqa: B010 (numba sets it so)
     return cast(F, dispatcher)
 
 
