@@ -28,7 +28,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from sim.models._jit import njit_inline
+from sim.models._jit import njit
 
 GO_ON = 0
 INTERRUPTED = 1
@@ -70,12 +70,12 @@ if getattr(numba.config, "DISABLE_JIT", False):  # pragma: no cover - the debugg
 
 else:
 
-    @njit_inline
+    @njit
     def wall_clock() -> float:
         """Seconds since the epoch (C's ``time()``, whole seconds)."""
         return float(_time_now())  # type: ignore[call-arg]
 
-    @njit_inline
+    @njit
     def poll(watch_interrupt: bool, deadline: float) -> int:
         """:data:`GO_ON`, :data:`INTERRUPTED` (a SIGINT arrived; its mark is cleared) or
         :data:`OUT_OF_TIME` (the wall clock reached ``deadline`` [s], if > 0)."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_STATE
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 
 # Butcher tableau (Dormand and Prince 1980)
 C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
@@ -85,7 +85,7 @@ def step(t, y, h, k, p, tab, ynew, tmp):
     rhs_into(t + h, ynew, p, tab, k[6])
 
 
-@njit_inline
+@njit
 def error_norm(y, ynew, h, k, rtol, atol):
     """The RMS of the local error estimate scaled by atol + rtol max(|y|, |ynew|)."""
     s = 0.0
@@ -98,7 +98,7 @@ def error_norm(y, ynew, h, k, rtol, atol):
     return math.sqrt(s / N_STATE)
 
 
-@njit_inline
+@njit
 def stiffness(y, ynew, h, k, ysti, rtol, atol):
     """H times the estimated dominant eigenvalue of the Jacobian along the last step
     (Hairer and Wanner's stiffness test of DOPRI5): values above 3.25, outside the method's
@@ -115,7 +115,7 @@ def stiffness(y, ynew, h, k, ysti, rtol, atol):
     return h * math.sqrt(num / den)
 
 
-@njit_inline
+@njit
 def next_step(h, err, rejected):
     """The next step size after a step with error ``err`` (<= 1 accepted)."""
     if err == 0.0:
@@ -129,7 +129,7 @@ def next_step(h, err, rejected):
     return h * factor
 
 
-@njit_inline
+@njit
 def dense_coefficients(y, ynew, h, k, out):
     """The coefficients ``out[5, n]`` of the step's continuous extension."""
     for i in range(N_STATE):
@@ -144,7 +144,7 @@ def dense_coefficients(y, ynew, h, k, out):
         )
 
 
-@njit_inline
+@njit
 def dense_eval(coef, theta, out):
     """The state at the fraction ``theta`` of a step from its dense coefficients."""
     th1 = 1.0 - theta

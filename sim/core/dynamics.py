@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from sim.core.layout import BANK, N_DERIV, N_SPLIT, N_STATE, SPLIT, A, FlightState, P, S
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
@@ -36,13 +36,13 @@ from sim.models.earth import geodetic_height, gravity_j2, up_vector
 _SIN_VERTICAL_FADE = math.sin(math.radians(5.0))
 
 
-@njit_inline
+@njit
 def wrap_angle(a: float) -> float:
     """Angle wrapped into [-pi, pi) [rad]."""
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-@njit_inline
+@njit
 def bank_angle(t: float, p: np.ndarray) -> float:
     """Bank angle [rad] at time t [s] of the phase segment described by p."""
     mode = int(p[P.bank_mode])
@@ -62,7 +62,7 @@ def bank_angle(t: float, p: np.ndarray) -> float:
 RELIEF_SCALE_HEIGHT = 7200.0
 
 
-@njit_inline
+@njit
 def anticipated_load(
     sensed: float, sink_rate: float, drag: float, speed: float, p: np.ndarray
 ) -> float:
@@ -78,7 +78,7 @@ def anticipated_load(
     return sensed * max(1.0 + p[P.relief_lead] * rate, 0.0)
 
 
-@njit_inline
+@njit
 def relief_bank(sensed: float, p: np.ndarray) -> float:
     """The bank of the load-relief mode at a sensed specific force [m s^-2]: ``bank0``
     until the force reaches ``relief_start``, then eased linearly toward the magnitude
@@ -97,7 +97,7 @@ def bank_at(t: float, p: np.ndarray) -> float:
     return bank_angle(t, p)
 
 
-@njit_inline
+@njit
 def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
     """Drag coefficient [-]: constant, or interpolated in the phase's Mach table."""
     n = int(p[P.cd_count])
@@ -114,7 +114,7 @@ def drag_coefficient(mach: float, p: np.ndarray, tab: np.ndarray) -> float:
     return tab[c + i] + w * (tab[c + i + 1] - tab[c + i])
 
 
-@njit_inline
+@njit
 def parachute_drag_area(t: float, p: np.ndarray) -> float:
     """Parachute drag area Cd*S [m^2] at time t: grows as the square of the fill fraction."""
     full = p[P.chute_area]
@@ -126,7 +126,7 @@ def parachute_drag_area(t: float, p: np.ndarray) -> float:
     return start + (full - start) * x * x
 
 
-@njit_inline
+@njit
 def autonomous(t: float, p: np.ndarray) -> bool:
     """True when the right-hand side no longer depends on time from t on: no lift (the
     bank is the only other function of time) and the parachute, if any, filled."""
@@ -136,7 +136,7 @@ def autonomous(t: float, p: np.ndarray) -> bool:
     return fill <= 0.0 or (t - p[P.chute_t0]) / fill >= 1.0
 
 
-@njit_inline
+@njit
 def next_kink(t: float, p: np.ndarray) -> float:
     """The first time after t [s] where the right-hand side bends in time: the parachute
     filled, or the bank slew at its command (inf: none). An integrator step that ends
@@ -154,7 +154,7 @@ def next_kink(t: float, p: np.ndarray) -> float:
     return kink
 
 
-@njit_inline
+@njit
 def density_at(alt: float, p: np.ndarray, tab: np.ndarray) -> float:
     """The phase's air density [kg m^-3] at height ``alt`` [m] (its atmosphere model)."""
     return atmosphere_density(
@@ -169,15 +169,15 @@ def density_at(alt: float, p: np.ndarray, tab: np.ndarray) -> float:
     )
 
 
-@njit_inline
+@njit
 def _flight_state(
     t: float,
     y: np.ndarray,
     p: np.ndarray,
     tab: np.ndarray,
 ) -> FlightState:
-    """Everything the right-hand side and the outputs derive from one state (inlined into
-    the right-hand side, the one compiled evaluation of a state: others read the
+    """Everything the right-hand side and the outputs derive from one state (called by
+    the right-hand side alone, the one compiled evaluation of a state: others read the
     quantities it leaves in a long output row, :data:`sim.core.layout.AUX`).
 
     Returns

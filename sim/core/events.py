@@ -6,12 +6,12 @@ import numpy as np
 
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_DERIV, N_STATE, A, P, Q, S
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.constants import G0
 from sim.models.earth import geodetic_height
 
 
-@njit_inline
+@njit
 def _delta_v(y: np.ndarray, p: np.ndarray) -> float:
     """The rocket equation: the engine's delivered speed change since the phase start."""
     if p[P.thrust] <= 0.0:

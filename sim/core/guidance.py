@@ -41,7 +41,7 @@ from sim.core.predictor import (
     propagate_peaks,
     range_errors,
 )
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.constants import G0
 from sim.models.earth import geodetic_to_ecef
 
@@ -134,7 +134,7 @@ def _predict(t, y, magnitude, gp, gs, pg, tab, target):
     return z, c, peaks[PEAK_G], peaks[PEAK_HEAT_FLUX]
 
 
-@njit_inline
+@njit
 def _set_bank_profile(bank, gp, pg, shift):
     """The bank profile a prediction flies: the constant ``bank``, or with a load limit the
     same eased toward lift up (the smallest magnitude) as the load approaches the limit,
@@ -154,7 +154,7 @@ def _set_bank_profile(bank, gp, pg, shift):
         pg[P.bank_mode] = BANK.constant
 
 
-@njit_inline
+@njit
 def _excess(g_peak, q_peak, gp):
     """How far predicted peaks exceed the limits: max(g / g_limit, q / q_limit) - 1
     (<= 0: within them; -1 without limits)."""
@@ -225,7 +225,7 @@ def _solve_magnitude(t, y, gp, gs, pg, tab, target):
     return best_z, best_c
 
 
-@njit_inline
+@njit
 def _hold_shift(t, z, c, g, q, gp, gs):
     """Fly the largest bank with the raised relief band just solved; a capsule still
     predicted long is held there by the limit. Returns (downrange, crossrange)."""
@@ -272,7 +272,7 @@ def _solve_shift(t, y, lowest, gp, gs, pg, tab, target):
     return best
 
 
-@njit_inline
+@njit
 def _note_limit(t, downrange, gs):
     """Record that a limit held the bank back this cycle (once per cycle)."""
     if gs[GS.limited] == 0.0:
@@ -328,7 +328,7 @@ def _limit_magnitude(t, y, s_over, g_over, q_over, gp, gs, pg, tab, target):
     return best
 
 
-@njit_inline
+@njit
 def _target_crossrange(y, target):
     """Distance of the target from the great circle along the current Earth-relative
     velocity [m] (sphere), positive: target to the right."""
@@ -343,7 +343,7 @@ def _target_crossrange(y, target):
     return -math.asin(min(max(d, -1.0), 1.0)) * GUIDANCE_RADIUS
 
 
-@njit_inline
+@njit
 def _record(t, z, c, reversal, gs, hist):
     gs[GS.downrange] = z
     gs[GS.crossrange] = c

@@ -11,7 +11,7 @@ from sim.core import dopri
 from sim.core.dynamics import rhs_into
 from sim.core.events import event_quantity_at
 from sim.core.layout import N_STATE, A
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.constants import G0
 
 #: Pseudo event quantity: the sensed load [g0] (threshold crossings).
@@ -36,7 +36,7 @@ def quantities(t, y, p, tab, d):
     )
 
 
-@njit_inline
+@njit
 def crosses(g0, g1, direction):
     """True when g goes through zero from g0 to g1 in the given direction (-1 falling, +1
     rising, 0 either)."""
@@ -47,7 +47,7 @@ def crosses(g0, g1, direction):
     return (g0 > 0.0 and g1 <= 0.0) or (g0 < 0.0 and g1 >= 0.0)
 
 
-@njit_inline
+@njit
 def _value(kind, target, t, y, p, tab, d):
     if kind == LOAD:
         return quantities(t, y, p, tab, d)[0] - target

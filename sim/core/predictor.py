@@ -20,7 +20,7 @@ import numpy as np
 from sim.core import dopri, locate
 from sim.core.dynamics import rhs_into
 from sim.core.layout import N_DENSE, N_DERIV, N_STATE, A, Q, S
-from sim.models._jit import borrow, keep_alive, njit, njit_inline
+from sim.models._jit import borrow, keep_alive, njit
 from sim.models.constants import G0
 from sim.models.earth import geodetic_height
 
@@ -46,7 +46,7 @@ class PredictorSettings(NamedTuple):
     rtol: float = 1e-7  #: relative tolerance of the adaptive predictor [-]
 
 
-@njit_inline
+@njit
 def _rk4(t, y, h, p, tab, k1, k2, k3, k4, tmp, out):
     rhs_into(t, y, p, tab, k1)
     for i in range(N_STATE):
@@ -166,7 +166,7 @@ def _keep_peaks(t, k_row, peaks):
         peaks[base + 2], peaks[base + 3] = t, v
 
 
-@njit_inline
+@njit
 def _fixed(t, y, p, tab, settings, k, peaks):
     """:func:`propagate` with fixed RK4 steps (``y`` advanced in place; ``k`` work rows);
     the stop altitude located by a secant iteration on the last step's fraction."""
@@ -218,13 +218,13 @@ def _fixed(t, y, p, tab, settings, k, peaks):
     return t, STOP_TIME
 
 
-@njit_inline
+@njit
 def _copy(source, target):
     for i in range(N_STATE):
         target[i] = source[i]
 
 
-@njit_inline
+@njit
 def _adaptive(t, y, p, tab, settings, k, vectors, coef, peaks):
     """:func:`propagate` with Dormand-Prince 5(4) steps (``y`` advanced in place; ``k``,
     ``vectors`` and ``coef`` work arrays); the stop altitude located on the last step's
@@ -315,7 +315,7 @@ def range_errors(
     return (ang_q - ang_t) * radius, cross * radius
 
 
-@njit_inline
+@njit
 def _cross(a0, a1, a2, b0, b1, b2):
     """The cross product a x b of two 3-vectors given by their components."""
     return a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0

@@ -22,7 +22,7 @@ import math
 
 from sim.core.dynamics import autonomous, drag_jacobian, rhs_into
 from sim.core.layout import N_STATE, P, S
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 
 GAM = 0.5
 A21 = 2.0
@@ -183,7 +183,7 @@ def step(t, y, h, f0, p, tab, atol, rtol, ynew, w, piv):
     return math.sqrt(s / n), calls + 2
 
 
-@njit_inline
+@njit
 def next_step(h, err, rejected):
     """The next step size after a step with error ``err`` (<= 1 accepted)."""
     if err == 0.0:
@@ -199,7 +199,7 @@ def next_step(h, err, rejected):
     return h * factor
 
 
-@njit_inline
+@njit
 def hermite_coefficients(y, ynew, h, f0, f1, out):
     """Dense-output coefficients (the form of :func:`sim.core.dopri.dense_eval`) of the
     cubic Hermite interpolant through (y, f0) and (ynew, f1)."""

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.constants import GAMMA_AIR, R_AIR, RHO0_STD
 from sim.models.ussa76 import ussa76, ussa76_density
 
@@ -95,7 +95,7 @@ def atmosphere_properties(
     return math.exp(lnrho) * density_scale, temp, math.sqrt(GAMMA_AIR * R_AIR * temp)
 
 
-@njit_inline
+@njit
 def interval(table: np.ndarray, offset: int, n: int, x: float) -> int:
     """The interval i of the increasing values ``table[offset:offset + n]`` with
     ``v[i] < x <= v[i + 1]`` (``numpy.searchsorted(v, x) - 1``), by bisection, for
@@ -111,7 +111,7 @@ def interval(table: np.ndarray, offset: int, n: int, x: float) -> int:
     return lo
 
 
-@njit_inline
+@njit
 def exponential_density(alt: float, rho0: float, scale_height: float) -> float:
     """rho0 exp(-alt / scale_height) [kg m^-3], the exponent clamped far below the ground."""
     return rho0 * math.exp(min(-alt / scale_height, _MAX_EXPONENT))

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sim.models._jit import njit, njit_inline
+from sim.models._jit import njit
 from sim.models.constants import (
     WGS84_A,
     WGS84_B,
@@ -112,7 +112,7 @@ def geodetic_to_ecef(lat: float, lon: float, alt: float) -> tuple[float, float, 
     )
 
 
-@njit_inline
+@njit
 def geodetic_height(x: float, y: float, z: float) -> tuple[float, float, float]:
     """Sine and cosine of the geodetic latitude and the height above WGS-84 [m] of an
     ECEF point [m], without trigonometric functions (the hot path of the physics).
@@ -155,7 +155,7 @@ def ecef_to_geodetic(x: float, y: float, z: float) -> tuple[float, float, float]
     return math.atan2(sl, cl), math.atan2(y, x), h
 
 
-@njit_inline
+@njit
 def gravity_j2(
     x: float, y: float, z: float, mu: float, j2: float, radius: float
 ) -> tuple[float, float, float]:
@@ -177,7 +177,7 @@ def gravity_j2(
     return -kxy * x, -kxy * y, -kz * z
 
 
-@njit_inline
+@njit
 def up_vector(sin_lat: float, cos_lat: float, x: float, y: float) -> tuple[float, float, float]:
     """The local (geodetic) vertical unit vector at the ECEF point (x, y, .) of the given
     geodetic latitude, without trigonometric functions."""
