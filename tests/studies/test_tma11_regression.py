@@ -5,8 +5,14 @@ gave with the ``solve_ivp`` reference integrator (DOP853, rtol 1e-8) before the 
 restructured into layers and before the compiled engine existed.
 
 - Flown again with the same integrator (``simulation.engine = "solve_ivp"``), the figures
-  must not move: landing 1 m, peak load 1e-4 g, flight and event times 0.01 s, far above
-  the integrator's reproducibility and far below any physical effect.
+  must not move: landing 3 m, peak load 3e-4 g, flight and event times 0.01 s. These are
+  twice what a rounding-level change does to the ballistic descent at rtol 1e-8: its step
+  sequence has two branches, and a density 1e-12 higher takes it from one to the other,
+  1.53 m, 1e-4 g and 0.4 ms away (the nominal and the stuck service module moved by 0.17
+  m at most, for density changes of 1e-12 to 1e-11). The packages pip installed on a
+  later day took it there, so that the 1 m and 1e-4 g that stood here before failed with
+  no change of the package. A physical change moves it far more: 1e-4 of the density, for
+  one, moves it by 26-30 m.
 - Flown with the compiled engine (the default), they must agree to the engine's stated
   accuracy: landing 10 m, peak load 0.01 g, flight time 0.1 s, event times 10 ms.
 
@@ -28,7 +34,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PINNED = json.loads((ROOT / "tests" / "data" / "tma11_regression.json").read_text())
 NAMES = ("nominal", "ballistic", "stuck_service_module")
 #: engine -> (landing [m], peak load [g], flight time [s], event times [s])
-TOLERANCES = {"solve_ivp": (1.0, 1e-4, 0.01, 0.01), "compiled": (10.0, 0.01, 0.1, 0.01)}
+TOLERANCES = {"solve_ivp": (3.0, 3e-4, 0.01, 0.01), "compiled": (10.0, 0.01, 0.1, 0.01)}
 
 
 def _overrides(name, engine):
