@@ -67,7 +67,6 @@ def _altitude(y):
     return geodetic_height(y[S.x], y[S.y], y[S.z])[2]
 
 
-@njit
 def propagate(
     t: float,
     y0: np.ndarray,
@@ -84,6 +83,9 @@ def propagate(
     y_end : ndarray
     reason : int
         STOP_ALTITUDE, STOP_CEILING or STOP_TIME.
+
+    Python, calling the compiled :func:`propagate_peaks`: compiled, this wrapper was a
+    second copy of the whole predictor's machine code, compiled and cached again.
     """
     peaks = np.zeros(PEAKS_SIZE)
     return propagate_peaks(t, y0, p, tab, settings, peaks)
