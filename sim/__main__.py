@@ -1,10 +1,16 @@
 """``python -m sim``: the ``reentry`` command line."""
 
 import os
-import signal
 import sys
 
-from sim.cli import main
+try:
+    import signal
+
+    from sim.cli import main
+except KeyboardInterrupt:  # a Ctrl-C before the command line's own guard was in place
+    print("reentry: interrupted", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(130)
 
 code = main()
 # The work is done and reported: a Ctrl-C while the interpreter shuts down changes nothing.

@@ -2,6 +2,7 @@
 engine, the report), never a traceback or a lost interrupt (real subprocesses)."""
 
 import importlib
+import os
 import pathlib
 import signal
 import subprocess
@@ -70,17 +71,59 @@ def test_a_ctrl_c_lost_on_the_way_is_raised_at_the_end():
         ctrl_c.first = time.monotonic()  # as if an import had swallowed the interrupt
 
 
+#: A ``sitecustomize`` for the interrupted runs: Python's ``site`` imports it once the
+#: interpreter has started (after the site-packages' ``.pth`` files, which can run
+#: anything), and it tells the test so through a pipe. Before that moment a Ctrl-C is
+#: Python's own ("Fatal Python error: init_import_site"), before any line of the program.
+#: Any other ``sitecustomize`` on the path is run after it, as it would have been.
+_READY = """\
+import importlib.machinery, os, sys
+os.write(int(os.environ["REENTRY_TEST_READY_FD"]), b".")
+_here = os.path.dirname(os.path.abspath(__file__))
+_path = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+_spec = importlib.machinery.PathFinder.find_spec("sitecustomize", _path)
+if _spec is not None:
+    _spec.loader.exec_module(sys.modules[__name__])
+"""
+
+
+def _started(cmd, folder):
+    """The command's process, once its interpreter has started: the program's part of
+    the run begins (``python -m`` finding the package is all that comes before it)."""
+    read, write = os.pipe()
+    env = dict(os.environ, REENTRY_TEST_READY_FD=str(write))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            pass_fds=(write,),
+        )
+    finally:
+        os.close(write)
+    try:
+        assert os.read(read, 1) == b".", "the interpreter did not start"
+    finally:
+        os.close(read)
+    return proc
+
+
 @pytest.mark.slow
-def test_ctrl_c_anywhere_in_a_comparison_exits_130_with_one_line():
+def test_ctrl_c_anywhere_in_a_comparison_exits_130_with_one_line(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(_READY)
     cmd = [sys.executable, "-m", "sim", "compare", str(TMA11), "--json"]
     assert subprocess.run(cmd, capture_output=True).returncode == 0  # compiles if need be
+    proc = _started(cmd, tmp_path)
     t0 = time.monotonic()
-    assert subprocess.run(cmd, capture_output=True).returncode == 0
-    duration = time.monotonic() - t0  # a warm run's, as the runs interrupted below
+    assert proc.communicate()[0].startswith('{"scenarios"') and proc.returncode == 0
+    duration = time.monotonic() - t0  # a warm run's program part, as the runs below
     outcomes = set()
-    for k in range(16):  # moments spread over the whole run, imports included
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(duration * (0.05 + 0.06 * k))
+    for k in range(16):  # moments spread over the program's whole run, imports included
+        proc = _started(cmd, tmp_path)
+        time.sleep(duration * (0.02 + 0.062 * k))
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         if proc.returncode == 0:  # the signal came after the report: the work is done
@@ -91,6 +134,32 @@ def test_ctrl_c_anywhere_in_a_comparison_exits_130_with_one_line():
             assert out == "" or out.endswith("}\n")
         outcomes.add(proc.returncode)
     assert 130 in outcomes
+
+
+_CTRL_C_AT_IMPORT = """\
+import sys
+
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "sim.cli.signals":
+            raise KeyboardInterrupt
+
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+def test_ctrl_c_as_the_command_line_starts_importing_exits_130_with_one_line(tmp_path):
+    """The first moment of the program's own (``python -m sim`` importing the command
+    line's signal handling, before its guard is in place): a Ctrl-C there is made to
+    happen by an import hook that raises it."""
+    (tmp_path / "sitecustomize.py").write_text(_CTRL_C_AT_IMPORT)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    cmd = [sys.executable, "-m", "sim", "compare", str(TMA11)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, "reentry: interrupted\n", "")
 
 
 def test_an_error_after_a_ctrl_c_in_the_compiler_is_the_interrupt(monkeypatch, capsys):
