@@ -189,3 +189,80 @@ def test_machine_code_from_the_cache_is_run_without_loading_numbas_compiler():
     (first, _), (second, compiler) = runs
     assert not compiler  # numba.np.arraymath is one of the registries' modules
     assert second == first
+
+
+_FUNCTIONS = """
+from sim.models._jit import njit
+
+
+@njit
+def inner(x):
+    return 2.0 * x + 1.0
+
+
+@njit
+def outer(x):
+    return 3.0 * inner(x)
+
+
+@njit
+def other(x):
+    return inner(x) - 1.0
+"""
+
+_FIRST = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import functions as f
+out = {"outer": f.outer(1.0)}
+callee = f.inner._callee
+out["inner_entry_compiled"] = len(f.inner.signatures)
+out["inner_machine_code"] = not all(c.library._deferred for c in callee.overloads.values())
+out["inner"] = f.inner(1.0)  # from Python after compiled code: its own entry
+out["outer_again"] = f.outer(2.0)
+print(json.dumps(out))
+"""
+
+_SECOND = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import functions as f
+out = {"other": f.other(1.0)}
+callee = f.inner._callee
+out["hits"] = sum(callee._cache_hits.values())
+out["misses"] = sum(callee._cache_misses.values())
+print(json.dumps(out))
+"""
+
+
+def test_a_function_is_compiled_once_for_its_compiled_callers_and_cached_for_later_ones(
+    tmp_path,
+):
+    """A function called from compiled code is typed and lowered once, without numba's
+    wrappers and without machine code of its own (its callers link its optimised code
+    in); called from Python it is a separate entry; a later process compiling a new
+    caller takes it from the cache instead of compiling it again."""
+    (tmp_path / "functions.py").write_text(_FUNCTIONS)
+    env = dict(os.environ, REENTRY_SIM_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run(script):
+        r = subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    first = run(_FIRST)
+    assert first == {
+        "outer": 9.0,  # 3 (2 + 1)
+        "inner_entry_compiled": 0,  # outer's compiled code called the callee, not it
+        "inner_machine_code": False,
+        "inner": 3.0,
+        "outer_again": 15.0,
+    }
+    assert run(_SECOND) == {"other": 2.0, "hits": 1, "misses": 0}
