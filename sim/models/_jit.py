@@ -170,11 +170,27 @@ class _LazyLibrary(JITCodeLibrary):
         return self.serialize_using_bitcode()
 
 
+class _EntryLibrary(JITCodeLibrary):
+    """The code library of an :class:`_Entry`: a one-line function and the optimised
+    module of the callee it calls, linked and given machine code without optimising the
+    callee's code once more."""
+
+    def _optimize_final_module(self):
+        pass
+
+
 class _LazyPipeline(Compiler):
+    library_class: type = _LazyLibrary
+
     def compile_extra(self, func):
         codegen = self.state.targetctx.codegen()
-        self.state.library = _LazyLibrary(codegen, func.__qualname__)
+        self.state.library = self.library_class(codegen, func.__qualname__)
+        self.state.library.enable_object_caching()
         return super().compile_extra(func)
+
+
+class _EntryPipeline(_LazyPipeline):
+    library_class = _EntryLibrary
 
 
 class _CalleeCompiler(_FunctionCompiler):
@@ -263,7 +279,9 @@ class _Entry(_Dispatcher):
     def __init__(self, callee: _Callee, targetoptions: dict):
         self._callee = callee
         py_func = _entry_function(callee.py_func, callee)
-        super().__init__(py_func=py_func, locals={}, targetoptions=targetoptions)
+        super().__init__(
+            py_func=py_func, locals={}, targetoptions=targetoptions, pipeline_class=_EntryPipeline
+        )
 
     @property
     def _numba_type_(self):
