@@ -15,6 +15,7 @@ the first writable one of ``$REENTRY_SIM_CACHE_DIR``, ``$XDG_CACHE_HOME/reentry-
 physics is compiled in every process, with one warning.
 """
 
+import functools
 import hashlib
 import inspect
 import os
@@ -274,27 +275,44 @@ class _CalleeCache(FunctionCache):
 class _Entry(_Dispatcher):
     """The dispatcher Python calls: a one-line function that calls the :class:`_Callee`,
     compiled with numba's wrappers and machine code (the callee's code linked in). Compiled
-    code calling the function calls the callee: its numba type is the callee's."""
+    code calling the function calls the callee: its numba type is the callee's. The callee
+    (and its cache) is made when first needed, not at import: most functions of a process
+    are never compiled or loaded in it."""
 
-    def __init__(self, callee: _Callee, targetoptions: dict):
-        self._callee = callee
-        py_func = _entry_function(callee.py_func, callee)
+    def __init__(self, function: Callable, targetoptions: dict):
+        self._function = function
+        self._options = targetoptions
+        self._namespace: dict[str, Any] = {}
+        py_func = _entry_function(function, self._namespace)
         super().__init__(
             py_func=py_func, locals={}, targetoptions=targetoptions, pipeline_class=_EntryPipeline
         )
+
+    @functools.cached_property
+    def _callee(self) -> _Callee:
+        callee = _Callee(py_func=self._function, locals={}, targetoptions=self._options)
+        if CACHE_DIR is not None:
+            setattr(callee, "_cache", _CalleeCache(self._function))  # noqa: B010
+        self._namespace["_callee"] = callee
+        return callee
+
+    def compile(self, sig):
+        self._callee  # noqa: B018 (made before the one-line function refers to it)
+        return super().compile(sig)
 
     @property
     def _numba_type_(self):
         return types.Dispatcher(self._callee)
 
 
-def _entry_function(function: Callable, callee: _Callee) -> Callable:
+def _entry_function(function: Callable, namespace: dict[str, Any]) -> Callable:
+    """The one-line function calling ``namespace["_callee"]`` with the parameters of
+    ``function``."""
     params = list(inspect.signature(function).parameters.values())
     if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
         raise TypeError(f"{function.__qualname__}: njit takes positional parameters only")
     names = [p.name for p in params]
     declared = [p.name if p.default is p.empty else f"{p.name}=_d_{p.name}" for p in params]
-    namespace: dict[str, Any] = {"_callee": callee}
     namespace.update({f"_d_{p.name}": p.default for p in params if p.default is not p.empty})
     source = f"def {function.__name__}({', '.join(declared)}):\n"
     source += f"    return _callee({', '.join(names)})\n"
@@ -319,10 +337,8 @@ def _compile_split(function: F) -> F:
     if getattr(numba.config, "DISABLE_JIT", False):
         return function
     targetoptions = {"nopython": True, "boundscheck": None}
-    callee = _Callee(py_func=function, locals={}, targetoptions=targetoptions)
-    entry = _Entry(callee, targetoptions)
+    entry = _Entry(function, targetoptions)
     if CACHE_DIR is not None:
-        setattr(callee, "_cache", _CalleeCache(function))  # noqa: B010
         setattr(entry, "_cache", _Cache(function))  # noqa: B010
     return cast(F, entry)
 
