@@ -1,12 +1,12 @@
 """Running flight programs with the compiled engine: one run (:func:`fly_program`,
 with its trajectory) or a batch of runs on all cores (:func:`fly_batch`)."""
 
+import itertools
 import threading
 import time
 from typing import Any
 
 import numpy as np
-from numba import prange as _prange
 
 from sim.core import dopri
 from sim.core.engine import fly
@@ -26,13 +26,15 @@ from sim.core.layout import (
     SUMMARY,
     R,
 )
-from sim.models._jit import parallel_njit
+from sim.models._jit import nogil_njit
 
 _STORED_SIZE = STORED.size
 
 
-@parallel_njit
-def fly_batch(
+@nogil_njit
+def fly_range(
+    lo,
+    hi,
     init,
     phases,
     info,
@@ -46,12 +48,13 @@ def fly_batch(
     gstate,
     ghist,
 ):
-    """:func:`~sim.core.engine.fly` for a stack of programs of one shape (a leading run
-    axis on every array), in parallel on all cores; each run keeps its summary, event
-    log, guidance state and history rows, nothing else."""
+    """:func:`~sim.core.engine.fly` for the runs ``lo`` to ``hi`` (excluded) of a stack of
+    programs of one shape (a leading run axis on every array), one after the other, the
+    GIL released: each run keeps its summary, event log, guidance state and history
+    rows, nothing else."""
     no_rows = np.zeros((0, _STORED_SIZE))
     no_segments = np.zeros((0, SEGMENT_SIZE))
-    for r in _prange(init.shape[0]):
+    for r in range(lo, hi):
         fly(
             init[r],
             phases[r],
@@ -68,6 +71,85 @@ def fly_batch(
             no_rows,
             no_segments,
         )
+
+
+#: Threads a batch flies on (None: numba's NUMBA_NUM_THREADS, all cores by default).
+_THREADS: int | None = None
+#: The most runs a thread takes at a time from a batch (a guided run takes about 10 ms).
+_BLOCK = 32
+
+
+def set_batch_threads(threads: int | None) -> None:
+    """Fly the batches of this process on ``threads`` threads (None: all cores)."""
+    global _THREADS
+    if threads is not None and threads < 1:
+        raise ValueError(f"a batch needs at least one thread, not {threads}")
+    _THREADS = threads
+
+
+def batch_threads() -> int:
+    """The threads a batch of this process flies on."""
+    import numba
+
+    if _THREADS is not None:
+        return _THREADS
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
+def fly_batch(*arrays: np.ndarray) -> None:
+    """Fly a stack of programs of one shape (the arguments of :func:`fly_range` after
+    ``lo`` and ``hi``) on :func:`batch_threads` threads, in parallel.
+
+    The threads take blocks of runs in turn as they finish their last (so that slow runs
+    do not hold one thread while the others wait); every run is flown by the same
+    compiled code whatever the thread, so the results do not depend on their number.
+    One compiled function, called from Python on each block: numba's parallel loops
+    would compile the whole engine into three more libraries besides it (the loop's
+    function and two wrappers), which took about 6 s of a first batch.
+    """
+    engine: Any = fly_range
+    settings = arrays[7]
+    n = int(arrays[0].shape[0])
+    if np.any(settings[:, ST.watch_interrupt] != 0.0):
+        # a thread without the interpreter never polls for Ctrl-C (sim.core.abort)
+        settings = settings.copy()
+        settings[:, ST.watch_interrupt] = 0.0
+        arrays = (*arrays[:7], settings, *arrays[8:])
+    workers = max(1, min(batch_threads(), n))
+    if workers == 1:
+        engine(0, n, *arrays)
+        return
+    block = max(1, min(_BLOCK, n // (16 * workers)))
+    blocks = itertools.count()  # next() of a count is atomic under the GIL
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                lo = next(blocks) * block
+                if lo >= n:
+                    return
+                engine(lo, min(lo + block, n), *arrays)
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+            stop.set()
+
+    engine(0, 0, *arrays)  # compiled, or loaded from the cache, before the threads start
+    helpers = [threading.Thread(target=work, daemon=True) for _ in range(workers - 1)]
+    for thread in helpers:
+        thread.start()
+    try:
+        work()
+        for thread in helpers:
+            thread.join()
+    except BaseException:  # Ctrl-C while waiting: the others end their block and stop
+        stop.set()
+        for thread in helpers:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
 
 
 def new_outputs(n_runs: int | None, history_rows: int) -> tuple:

@@ -279,9 +279,9 @@ class _Entry(_Dispatcher):
     (and its cache) is made when first needed, not at import: most functions of a process
     are never compiled or loaded in it."""
 
-    def __init__(self, function: Callable, targetoptions: dict):
+    def __init__(self, function: Callable, callee_options: dict, targetoptions: dict):
         self._function = function
-        self._options = targetoptions
+        self._options = callee_options
         self._namespace: dict[str, Any] = {}
         py_func = _entry_function(function, self._namespace)
         super().__init__(
@@ -323,21 +323,11 @@ def _entry_function(function: Callable, namespace: dict[str, Any]) -> Callable:
     return entry
 
 
-def _compile(function: F, **options: Any) -> F:
-    if getattr(numba.config, "DISABLE_JIT", False):
-        return function
-    targetoptions = {"nopython": True, "boundscheck": None, **options}
-    dispatcher = _Dispatcher(py_func=function, locals={}, targetoptions=targetoptions)
-    if CACHE_DIR is not None:
-        setattr(dispatcher, "_cache", _Cache(function))  # noqa: B010 (numba sets it so)
-    return cast(F, dispatcher)
-
-
-def _compile_split(function: F) -> F:
+def _compile_split(function: F, **entry_options: Any) -> F:
     if getattr(numba.config, "DISABLE_JIT", False):
         return function
     targetoptions = {"nopython": True, "boundscheck": None}
-    entry = _Entry(function, targetoptions)
+    entry = _Entry(function, targetoptions, {**targetoptions, **entry_options})
     if CACHE_DIR is not None:
         setattr(entry, "_cache", _Cache(function))  # noqa: B010
     return cast(F, entry)
@@ -404,6 +394,7 @@ def keep_alive(arrays: Any) -> None:
     once more after the last use of the views."""
 
 
-def parallel_njit(function: F) -> F:
-    """:func:`njit` for a function with a ``numba.prange`` loop (all cores)."""
-    return _compile(function, parallel=True)
+def nogil_njit(function: F) -> F:
+    """:func:`njit` for a function Python calls from several threads at once: it runs
+    without the GIL (so it must not touch Python objects)."""
+    return _compile_split(function, nogil=True)

@@ -42,9 +42,9 @@ def run_chunk(rec: tuple, run_ids) -> dict:
 
 
 def _single_threaded() -> None:
-    import numba
+    from sim.core.run import set_batch_threads
 
-    numba.set_num_threads(1)
+    set_batch_threads(1)
 
 
 def _worker_start() -> None:
