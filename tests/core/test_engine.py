@@ -403,13 +403,12 @@ def test_the_guidance_measures_drag_and_lift_of_the_right_hand_side():
     assert d == pytest.approx(drag, rel=1e-12) and abs(lift) <= 1e-14 * d
 
 
-def test_a_batch_flies_each_program_exactly_as_alone():
+def _batch_programs(fpas):
     from sim.core.program import stack_programs, state_init
-    from sim.core.run import fly_alone, fly_batch, new_outputs
     from sim.flight.simulate import default_ceiling, flight_program
 
     programs = []
-    for fpa in (-1.2, -1.35, -1.5, -2.0):
+    for fpa in fpas:
         start = entry_100km(fpa_deg=fpa)
         programs.append(
             flight_program(
@@ -419,13 +418,61 @@ def test_a_batch_flies_each_program_exactly_as_alone():
                 store=False,
             )
         )
-    stacked = stack_programs(programs)
+    return programs, stack_programs(programs)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_batch_flies_each_program_exactly_as_alone(threads, monkeypatch):
+    from sim.core import run
+    from sim.core.run import fly_alone, fly_batch, new_outputs
+
+    monkeypatch.setattr(run, "_THREADS", threads)
+    programs, stacked = _batch_programs((-1.2, -1.35, -1.5, -2.0, -1.25, -1.4, -1.8))
     outs = new_outputs(len(programs), 0)
     fly_batch(*stacked, *outs)
     for i, program in enumerate(programs):
         alone = fly_alone(program.arrays())
         np.testing.assert_array_equal(outs[0][i], alone[0])  # bit for bit
         np.testing.assert_array_equal(outs[1][i], alone[1])
+
+
+def test_a_batchs_threads_fly_every_run_once_and_hand_on_an_error(monkeypatch):
+    """The threads take the blocks in turn (each run flown once, by one of them); an
+    error in a thread reaches the caller, after the others stopped."""
+    import threading
+    import time
+
+    from sim.core import run
+
+    calls: list[tuple[int, int, str]] = []
+
+    def engine(lo, hi, *arrays):
+        if lo < hi:
+            calls.append((lo, hi, threading.current_thread().name))
+            if lo == 640 and arrays[0][0, 0] < 0:
+                raise ValueError("a failing block")
+            time.sleep(0.001)  # as the compiled engine, lets the other threads run
+
+    monkeypatch.setattr(run, "fly_range", engine)
+    monkeypatch.setattr(run, "_THREADS", 3)
+    n = 1000
+    arrays = [np.zeros((n, 64)) for _ in range(12)]
+    before = threading.active_count()
+    run.fly_batch(*arrays)
+    covered = sorted((lo, hi) for lo, hi, _ in calls)
+    assert [lo for lo, _ in covered] == list(range(0, n, 20))  # blocks of n // (16 * 3) runs
+    assert all(b[0] == a[1] for a, b in zip(covered, covered[1:], strict=False))
+    assert covered[-1][1] == n
+    assert len({name for *_, name in calls}) > 1  # it ran on more than one thread
+
+    calls.clear()
+    arrays[0][0, 0] = -1.0
+    with pytest.raises(ValueError, match="a failing block"):
+        run.fly_batch(*arrays)
+    # the others stop after the block they were flying (a few, if the failing thread
+    # waits for the GIL before it tells them), far from the batch's end at 980
+    assert max(lo for lo, _, _ in calls) <= 640 + 8 * 20
+    assert threading.active_count() == before  # every thread joined
 
 
 def test_constant_bank_law_spec_round_trip():
