@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import numba
 import numpy as np
 
 from sim.core import dopri
@@ -89,8 +90,6 @@ def set_batch_threads(threads: int | None) -> None:
 
 def batch_threads() -> int:
     """The threads a batch of this process flies on."""
-    import numba
-
     if _THREADS is not None:
         return _THREADS
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
@@ -141,13 +140,10 @@ def fly_batch(*arrays: np.ndarray) -> None:
         thread.start()
     try:
         work()
-        for thread in helpers:
-            thread.join()
-    except BaseException:  # Ctrl-C while waiting: the others end their block and stop
+    finally:  # done, or Ctrl-C while waiting: the others end their block and stop
         stop.set()
         for thread in helpers:
             thread.join()
-        raise
     if errors:
         raise errors[0]
 

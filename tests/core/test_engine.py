@@ -436,6 +436,25 @@ def test_a_batch_flies_each_program_exactly_as_alone(threads, monkeypatch):
         np.testing.assert_array_equal(outs[1][i], alone[1])
 
 
+def test_a_batch_never_polls_for_ctrl_c_in_its_threads(monkeypatch):
+    """A program asking to watch for Ctrl-C (as fly_program sets it) flies in a batch as
+    alone: the batch's threads run without the interpreter, whose signal mark they must
+    not read (sim.core.abort); the caller's settings are left as given."""
+    from sim.core import run
+    from sim.core.layout import ST
+    from sim.core.run import fly_alone, fly_batch, new_outputs
+
+    monkeypatch.setattr(run, "_THREADS", 2)
+    programs, stacked = _batch_programs((-1.3, -1.6, -1.9))
+    settings = stacked[7]
+    settings[:, ST.watch_interrupt] = 1.0
+    outs = new_outputs(len(programs), 0)
+    fly_batch(*stacked, *outs)
+    assert np.all(settings[:, ST.watch_interrupt] == 1.0)
+    for i, program in enumerate(programs):
+        np.testing.assert_array_equal(outs[0][i], fly_alone(program.arrays())[0])
+
+
 def test_a_batchs_threads_fly_every_run_once_and_hand_on_an_error(monkeypatch):
     """The threads take the blocks in turn (each run flown once, by one of them); an
     error in a thread reaches the caller, after the others stopped."""
