@@ -9,7 +9,7 @@ say the same.
 import math
 
 from sim.results.documented import FLIGHT_TITLES
-from sim.results.summary import format_dms
+from sim.results.summary import format_dms, format_utc
 from sim.results.trajectory import LANDED
 
 
@@ -28,7 +28,7 @@ def _pair(a, b):
 
 
 def _utc(text):
-    return "-" if text is None else text.replace("T", " ")[:19]
+    return "-" if text is None else format_utc(text)
 
 
 _ROWS = (
@@ -130,7 +130,7 @@ def _value(v, kind: str) -> str:
     if v is None:
         return "-"
     if kind == "utc":
-        return str(v)[11:19]
+        return format_utc(str(v))[11:]
     return f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
 
 

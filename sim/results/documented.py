@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sim.models.earth import GeoPoint
 from sim.models.geodesy import geodesic_inverse
-from sim.results.summary import Summary, format_dms
+from sim.results.summary import Summary, format_dms, format_utc
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ def documented_comparison(summary: Summary, flight: str, case: str) -> list[dict
             sim = values.get(fig.metric)
             row["difference_unit"] = "s"
             if sim is not None:
-                row["simulated"] = sim[11:19]
+                row["simulated"] = format_utc(sim)[11:]
                 t = _parse_utc(sim)
                 lo, hi = (_parse_utc(v) for v in fig.value)
                 row["difference"] = _range_difference(t.timestamp(), lo.timestamp(), hi.timestamp())

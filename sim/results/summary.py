@@ -9,7 +9,7 @@ steps: the discrete maximum is refined between its neighbouring steps, and the t
 
 import math
 from dataclasses import dataclass, field, fields
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -409,6 +409,13 @@ def _wrap180(lon):
 def _iso(dt):
     dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
+
+
+def format_utc(text: str) -> str:
+    """A summary's UTC time (ISO 8601 with milliseconds) as ``2008-04-19 08:31:30``, to
+    the nearest second (as the other figures beside it are rounded, not cut)."""
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00")) + timedelta(milliseconds=500)
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def format_dms(value: float, pos: str, neg: str) -> str:

@@ -20,7 +20,7 @@ from sim.models.earth import EarthModel, GeoPoint
 from sim.models.geodesy import geodesic_direct, geodesic_inverse
 from sim.models.vehicle import Vehicle
 from sim.results.documented import documented_comparison
-from sim.results.summary import SUMMARY_KEYS, Summary, approach_azimuth, summarize
+from sim.results.summary import SUMMARY_KEYS, Summary, approach_azimuth, format_utc, summarize
 
 H, BETA, VE = 7200.0, 500.0, 7500.0
 
@@ -241,3 +241,11 @@ def test_summary_keys_documented_in_the_config_reference():
 def test_constant_bank_fixture_is_what_the_tests_assume():
     # the miss tests rely on less lift up landing shorter
     assert descent_phases(75.0)[0].control == ConstantBank(math.radians(75.0))
+
+
+def test_a_utc_time_is_shown_to_the_nearest_second():
+    """The landing time beside rounded figures is rounded too, not cut: 3029.96 s after
+    07:41:00 is 08:31:30 (shown as 08:31:29 before), across a midnight as well."""
+    assert format_utc("2008-04-19T08:31:29.960Z") == "2008-04-19 08:31:30"
+    assert format_utc("2008-04-19T08:31:29.499Z") == "2008-04-19 08:31:29"
+    assert format_utc("2008-04-19T23:59:59.500Z") == "2008-04-20 00:00:00"
