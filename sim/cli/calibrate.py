@@ -61,7 +61,7 @@ def compare_hook(args, scenarios, overrides) -> Callable[[dict], dict] | None:
                 raise ScenarioError(None, None, f"--{flag.replace('_', '-')}: needs --uncertainty")
         return None
     from sim.studies.uncertain import read_uncertainty
-    from sim.studies.uncertainty import attach_uncertainty, guided, propagate
+    from sim.studies.uncertainty import attach_uncertainty, guided, propagate, sobol_library
 
     files = {s.uncertainty_file for s in scenarios if s.uncertainty_file is not None}
     if not files:
@@ -71,6 +71,7 @@ def compare_hook(args, scenarios, overrides) -> Callable[[dict], dict] | None:
             "an [uncertainty] table with the file of the distributions (file = ...) for "
             "--uncertainty",
         )
+    sobol_library()  # before the flights: a missing extra is said at once
 
     def hook(document: dict) -> dict:
         for file in sorted(files):

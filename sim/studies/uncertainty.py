@@ -311,6 +311,19 @@ def figure_statistics(values: np.ndarray, documented: float, low: float, high: f
     return out
 
 
+def sobol_library():
+    """SALib's Sobol sampler and analysis (the 'uncertainty' extra): called before any
+    flight by those who will need them, so that a missing extra is said at once."""
+    try:
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import sobol as sobol_sample
+    except ImportError as exc:
+        raise ImportError(
+            "Sobol indices need SALib: the 'uncertainty' extra, pip install -e '.[uncertainty]'"
+        ) from exc
+    return sobol_sample, sobol_analyze
+
+
 def sobol_indices(
     propagator: Propagator, parameters: Sequence[Parameter], base: int, seed: int
 ) -> tuple[dict, int]:
@@ -324,13 +337,7 @@ def sobol_indices(
     runs : int
         Points flown (per scenario).
     """
-    try:
-        from SALib.analyze import sobol as sobol_analyze
-        from SALib.sample import sobol as sobol_sample
-    except ImportError as exc:
-        raise ImportError(
-            "Sobol indices need SALib: the 'uncertainty' extra, pip install -e '.[uncertainty]'"
-        ) from exc
+    sobol_sample, sobol_analyze = sobol_library()
     problem = {
         "num_vars": len(parameters),
         "names": [p.key for p in parameters],

@@ -461,3 +461,12 @@ def test_plot_of_several_scenarios_draws_them_against_their_baseline(monkeypatch
     assert drawn["doc"]["reference"] == "nominal"
     by_name = {s["name"]: s for s in drawn["doc"]["scenarios"]}
     assert by_name["ballistic"]["miss_along_track_km"] < -300.0
+
+
+def test_uncertainty_without_its_extra_says_so_before_flying(capsys, monkeypatch):
+    """Without SALib (the 'uncertainty' extra) ``--uncertainty`` stops at once, exit 2
+    naming the library and the extra, instead of after the comparison's flights."""
+    for module in ("SALib", "SALib.analyze", "SALib.sample"):
+        monkeypatch.setitem(sys.modules, module, None)  # not installed
+    line = _user_error(capsys, "compare", str(TMA11), "--uncertainty")  # the one line
+    assert "SALib" in line and ".[uncertainty]" in line  # no flight plan, no progress
