@@ -191,6 +191,21 @@ def test_machine_code_from_the_cache_is_run_without_loading_numbas_compiler():
     assert second == first
 
 
+def _run_with_modules(folder: Path, script: str) -> dict:
+    """The JSON a script prints, run in a fresh process that imports the modules written
+    to ``folder`` and caches compiled code in a fresh folder of it."""
+    r = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, REENTRY_SIM_CACHE_DIR=str(folder / "cache")),
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
 _FUNCTIONS = """
 from sim.models._jit import njit
 
@@ -243,19 +258,9 @@ def test_a_function_is_compiled_once_for_its_compiled_callers_and_cached_for_lat
     in); called from Python it is a separate entry; a later process compiling a new
     caller takes it from the cache instead of compiling it again."""
     (tmp_path / "functions.py").write_text(_FUNCTIONS)
-    env = dict(os.environ, REENTRY_SIM_CACHE_DIR=str(tmp_path / "cache"))
 
     def run(script):
-        r = subprocess.run(
-            [sys.executable, "-c", script, str(tmp_path)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=300,
-        )
-        assert r.returncode == 0, r.stderr
-        return json.loads(r.stdout)
+        return _run_with_modules(tmp_path, script)
 
     first = run(_FIRST)
     assert first == {
@@ -313,20 +318,10 @@ def test_calls_to_numbas_functions_are_typed_once_for_each_argument_types(tmp_pa
     """numba types a call to one of its functions (here float * float and float + float)
     at each call site and again when lowering it, trying the function's templates in
     turn; the package's compilations resolve each function and argument types once (in
-    the first compare, 1,900 resolutions instead of 11,000), and a plain numba function in the
-    same process is typed by numba alone, to the same result."""
+    the first compare, 1,900 resolutions instead of 11,000), and a plain numba function
+    in the same process is typed by numba alone, to the same result."""
     (tmp_path / "typing_functions.py").write_text(_TYPING_FUNCTIONS)
-    env = dict(os.environ, REENTRY_SIM_CACHE_DIR=str(tmp_path / "cache"))
-    r = subprocess.run(
-        [sys.executable, "-c", _TYPING, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    out = _run_with_modules(tmp_path, _TYPING)
     assert out["ours"] == out["plain"] == 78.0  # x = 8, y = 9: 72 + 6
     assert out["ours_typed"] == 2  # multiply and add, each for (float64, float64)
     assert out["plain_typed"] >= 7  # the four products and three sums, each site
