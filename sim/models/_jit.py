@@ -38,6 +38,7 @@ from numba.core.dispatcher import _FunctionCompiler  # type: ignore[attr-defined
 from numba.core.registry import CPUDispatcher
 from numba.core.runtime import rtsys
 from numba.core.target_extension import get_local_target
+from numba.core.targetconfig import ConfigStack
 from numba.core.types import functions as numba_functions
 from numba.extending import intrinsic
 
@@ -134,8 +135,9 @@ class _Compiling(threading.local):
 
 
 _COMPILING = _Compiling()
-#: (function type, typing context, target, argument types) -> the call's signature
-_CALL_TYPES: dict[tuple, Any] = {}
+#: (function type, typing context, target, argument types, the compilation's flags) ->
+#: (the call's signature, the key of the implementation numba chose for it)
+_CALL_TYPES: dict[tuple, tuple] = {}
 _numba_call_type = numba_functions.BaseFunction.get_call_type
 
 
@@ -153,19 +155,36 @@ def _plain(t: types.Type) -> bool:
 
 def _call_type(self, context, args, kws):
     """The typing of a call to one of numba's own functions (an operator, a NumPy or
-    math function), resolved once for each function and plain argument types while the
-    package compiles, instead of at every call site and again when lowering it. numba
-    tries every template of the function in turn at each of them (``float + float``
-    first against the NumPy-array operator templates); in the first ``compare`` that was
-    11,000 resolutions, 5.5 s of the compilation, for fewer than a hundred distinct
-    ones. Other compilations (a user's own numba functions) are typed by numba alone."""
+    math function, an ``@overload``), resolved once for each function, plain argument
+    types and compilation flags while the package compiles, instead of at every call
+    site and again when lowering it. numba tries every template of the function in turn
+    at each of them (``float + float`` first against the NumPy-array operator
+    templates); in the first ``compare`` that was 11,000 resolutions, 5.5 s of the
+    compilation, for fewer than a hundred distinct ones.
+
+    What numba's own resolution leaves for the lowering is restored on a hit: the key
+    of the implementation chosen for the signature's arguments, which numba keeps per
+    function and arguments only, though an ``@overload``'s implementation is compiled
+    with the caller's flags (``fastmath``, ``error_model``): a function compiled with
+    other flags in between must not leave its implementation to the next one.
+    Compilations outside the package's are typed by numba alone; one inside them (a
+    user's function that a function of the package calls) is typed under its own flags,
+    as numba would type it."""
     if _COMPILING.depth == 0 or kws or not all(_plain(a) for a in args):
         return _numba_call_type(self, context, args, kws)
-    key = (self, context, get_local_target(context), tuple(args))
-    signature = _CALL_TYPES.get(key)
-    if signature is None:
-        signature = _numba_call_type(self, context, args, kws)
-        _CALL_TYPES[key] = signature
+    flags = ConfigStack.top_or_none()
+    target = get_local_target(context)
+    known = _CALL_TYPES.get((self, context, target, tuple(args), flags))
+    if known is not None:
+        signature, implementation = known
+        self._impl_keys[signature.args] = implementation
+        return signature
+    signature = _numba_call_type(self, context, args, kws)
+    frozen = None if flags is None else type(flags)(flags)  # a copy: flags can change
+    _CALL_TYPES[(self, context, target, tuple(args), frozen)] = (
+        signature,
+        self._impl_keys[signature.args],
+    )
     return signature
 
 

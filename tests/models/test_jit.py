@@ -319,9 +319,116 @@ def test_calls_to_numbas_functions_are_typed_once_for_each_argument_types(tmp_pa
     at each call site and again when lowering it, trying the function's templates in
     turn; the package's compilations resolve each function and argument types once (in
     the first compare, 1,900 resolutions instead of 11,000), and a plain numba function
-    in the same process is typed by numba alone, to the same result."""
+    compiled apart in the same process is typed by numba alone, to the same result."""
     (tmp_path / "typing_functions.py").write_text(_TYPING_FUNCTIONS)
     out = _run_with_modules(tmp_path, _TYPING)
     assert out["ours"] == out["plain"] == 78.0  # x = 8, y = 9: 72 + 6
     assert out["ours_typed"] == 2  # multiply and add, each for (float64, float64)
     assert out["plain_typed"] >= 7  # the four products and three sums, each site
+
+
+_FLAGGED_FUNCTIONS = """
+import numba
+from numba.extending import overload
+
+from sim.models._jit import njit
+
+
+def is_nan(x):
+    return x != x
+
+
+@overload(is_nan)
+def _is_nan(x):
+    return lambda x: x != x  # compiled with the caller's flags: fastmath folds it to False
+
+
+def inverse(x):
+    return 1.0 / x
+
+
+@overload(inverse)
+def _inverse(x):
+    return lambda x: 1.0 / x  # error_model: 'python' raises at 0, 'numpy' gives inf
+
+
+def _nan(x):
+    return is_nan(x)
+
+
+def _inverse_of(x):
+    return inverse(x)
+
+
+fast_nan = numba.njit(fastmath=True)(_nan)
+fast_nan_inside = numba.njit(fastmath=True)(lambda x: is_nan(x))
+numpy_inverse = numba.njit(error_model="numpy")(_inverse_of)
+
+
+def ours_nan_1(x):
+    return is_nan(x)
+
+
+def ours_nan_2(x):
+    return is_nan(x)
+
+
+def ours_inverse_1(x):
+    return inverse(x)
+
+
+def ours_inverse_2(x):
+    return inverse(x)
+
+
+def ours_calling_fast(x):
+    return fast_nan_inside(x)
+
+
+ours_nan_1, ours_nan_2 = njit(ours_nan_1), njit(ours_nan_2)
+ours_inverse_1, ours_inverse_2 = njit(ours_inverse_1), njit(ours_inverse_2)
+ours_calling_fast = njit(ours_calling_fast)
+"""
+
+_FLAGGED = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import flagged as f
+
+out = []
+for name, x in [
+    ("ours_nan_1", float("nan")),
+    ("fast_nan", float("nan")),
+    ("ours_nan_2", float("nan")),
+    ("ours_inverse_1", 0.0),
+    ("numpy_inverse", 0.0),
+    ("ours_inverse_2", 0.0),
+    ("ours_calling_fast", float("nan")),
+    ("fast_nan_inside", float("nan")),
+]:
+    try:
+        out.append(repr(getattr(f, name)(x)))
+    except ZeroDivisionError:
+        out.append("ZeroDivisionError")
+print(json.dumps(out))
+"""
+
+
+def test_a_call_typed_once_keeps_the_implementation_of_its_own_flags(tmp_path):
+    """numba compiles an ``@overload``'s implementation with the caller's flags
+    (``fastmath``, ``error_model``) but keeps the choice per function and arguments
+    only: a function compiled with other flags between two of the package's (or inside
+    one of them) must leave each its own implementation, as plain numba does (without
+    the flags in the key and the implementation restored, the second package function
+    ran the fastmath and the numpy-error-model code)."""
+    (tmp_path / "flagged.py").write_text(_FLAGGED_FUNCTIONS)
+    assert _run_with_modules(tmp_path, _FLAGGED) == [
+        "True",
+        "False",  # fastmath: no NaN
+        "True",
+        "ZeroDivisionError",
+        "inf",  # error_model = "numpy"
+        "ZeroDivisionError",
+        "False",  # the package's function calls the fastmath one
+        "False",
+    ]
