@@ -173,18 +173,15 @@ def _call_type(self, context, args, kws):
     if _COMPILING.depth == 0 or kws or not all(_plain(a) for a in args):
         return _numba_call_type(self, context, args, kws)
     flags = ConfigStack.top_or_none()
-    target = get_local_target(context)
-    known = _CALL_TYPES.get((self, context, target, tuple(args), flags))
+    call = (self, context, get_local_target(context), tuple(args))
+    known = _CALL_TYPES.get((*call, flags))
     if known is not None:
         signature, implementation = known
         self._impl_keys[signature.args] = implementation
         return signature
     signature = _numba_call_type(self, context, args, kws)
     frozen = None if flags is None else type(flags)(flags)  # a copy: flags can change
-    _CALL_TYPES[(self, context, target, tuple(args), frozen)] = (
-        signature,
-        self._impl_keys[signature.args],
-    )
+    _CALL_TYPES[(*call, frozen)] = (signature, self._impl_keys[signature.args])
     return signature
 
 
@@ -197,7 +194,7 @@ class _Dispatcher(CPUDispatcher):
     function for the constant's plain type, not once more for its value: numba would
     otherwise compile ``log(..., -1)`` apart from ``log(..., j)`` (and ``finish`` twice
     for a counter that starts at 0). Its calls to numba's own functions are typed once
-    for each distinct argument types (:func:`_call_type`)."""
+    for each distinct argument types and flags (:func:`_call_type`)."""
 
     def compile(self, sig):
         _COMPILING.depth += 1

@@ -23,12 +23,11 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.models.earth import GeoPoint
 from sim.models.geodesy import geodesic_inverse
-from sim.results.summary import Summary, format_dms, format_utc
+from sim.results.summary import Summary, format_dms, format_utc, parse_utc
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class DocumentedFigure:
         if self.kind == "point":
             return math.nan
         if self.kind == "utc":
-            lo, hi = (_parse_utc(v).timestamp() for v in self.value)
+            lo, hi = (parse_utc(v).timestamp() for v in self.value)
         else:
             lo, hi = self.value
         return 0.5 * (float(lo) + float(hi))
@@ -156,9 +155,12 @@ def _figure(item, file, where) -> DocumentedFigure:
             raise DocumentedError(file, f"{where}.value.0", f"a latitude in -90..90, not {lat:g}")
         parsed: tuple = (lat, lon)
     elif kind == "utc":
-        texts = [v if isinstance(v, str) else None for v in value]
+        texts = [v for v in value if isinstance(v, str)]
         try:
-            [_parse_utc(t) for t in texts]
+            if len(texts) != len(value):
+                raise TypeError("not a string")
+            for t in texts:
+                parse_utc(t)
         except (TypeError, ValueError):
             raise DocumentedError(
                 file, f"{where}.value", 'ISO 8601 UTC strings such as "2008-04-19T08:29:00Z"'
@@ -312,9 +314,9 @@ def documented_comparison(summary: Summary, flight: str, case: str) -> list[dict
             sim = values.get(fig.metric)
             row["difference_unit"] = "s"
             if sim is not None:
-                row["simulated"] = format_utc(sim)[11:]
-                t = _parse_utc(sim)
-                lo, hi = (_parse_utc(v) for v in fig.value)
+                t = parse_utc(sim)
+                row["simulated"] = format_utc(t)[11:]
+                lo, hi = (parse_utc(v) for v in fig.value)
                 row["difference"] = _range_difference(t.timestamp(), lo.timestamp(), hi.timestamp())
         else:
             sim = values.get(fig.metric)
@@ -323,11 +325,6 @@ def documented_comparison(summary: Summary, flight: str, case: str) -> list[dict
                 row["difference"] = _range_difference(sim, *fig.value)
         rows.append(row)
     return rows
-
-
-def _parse_utc(text):
-    dt = datetime.fromisoformat(text)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _range_difference(x, lo, hi):

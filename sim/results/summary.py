@@ -411,11 +411,17 @@ def _iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
 
 
-def format_utc(text: str) -> str:
-    """A summary's UTC time (ISO 8601 with milliseconds) as ``2008-04-19 08:31:30``, to
-    the nearest second (as the other figures beside it are rounded, not cut)."""
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00")) + timedelta(milliseconds=500)
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+def parse_utc(text: str) -> datetime:
+    """An ISO 8601 time (a summary's, a documented figure's); without a zone it is UTC."""
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def format_utc(time: str | datetime) -> str:
+    """A UTC time (ISO 8601 text or a datetime) as ``2008-04-19 08:31:30``, to the
+    nearest second (as the other figures beside it are rounded, not cut)."""
+    dt = parse_utc(time) if isinstance(time, str) else time
+    return (dt + timedelta(milliseconds=500)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def format_dms(value: float, pos: str, neg: str) -> str:

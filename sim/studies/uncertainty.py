@@ -283,9 +283,9 @@ def figure_values(fig: DocumentedFigure, table: Mapping, epoch_s: float) -> tupl
         return None, math.nan, math.nan, math.nan, fig.unit
     values = np.asarray(table[output], dtype=float)
     if fig.kind == "utc":
-        from sim.results.documented import _parse_utc
+        from sim.results.summary import parse_utc
 
-        lo, hi = (_parse_utc(v).timestamp() - epoch_s for v in fig.value)
+        lo, hi = (parse_utc(v).timestamp() - epoch_s for v in fig.value)
         return values, 0.5 * (lo + hi), lo, hi, "s"
     lo, hi = (float(v) for v in fig.value)
     return values, 0.5 * (lo + hi), lo, hi, fig.unit

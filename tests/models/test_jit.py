@@ -291,7 +291,7 @@ def counting(function, context, args, kws):
 jit._numba_call_type = counting
 import typing_functions as f
 
-plain = numba.njit(f.polynomial.__wrapped__)
+plain = numba.njit(f._polynomial)
 out = {"ours": f.polynomial(2.0, 3.0), "ours_typed": len(typed)}
 del typed[:]
 out["plain"] = plain(2.0, 3.0)
@@ -310,7 +310,6 @@ def _polynomial(a, b):
 
 
 polynomial = njit(_polynomial)
-polynomial.__wrapped__ = _polynomial
 """
 
 
@@ -361,7 +360,7 @@ def _inverse_of(x):
 
 
 fast_nan = numba.njit(fastmath=True)(_nan)
-fast_nan_inside = numba.njit(fastmath=True)(lambda x: is_nan(x))
+fast_nan_inside = numba.njit(fastmath=True)(_nan)  # a dispatcher of its own
 numpy_inverse = numba.njit(error_model="numpy")(_inverse_of)
 
 
