@@ -20,7 +20,14 @@ from sim.models.earth import EarthModel, GeoPoint
 from sim.models.geodesy import geodesic_direct, geodesic_inverse
 from sim.models.vehicle import Vehicle
 from sim.results.documented import documented_comparison
-from sim.results.summary import SUMMARY_KEYS, Summary, approach_azimuth, format_utc, summarize
+from sim.results.summary import (
+    SUMMARY_KEYS,
+    Summary,
+    approach_azimuth,
+    format_utc,
+    parse_utc,
+    summarize,
+)
 
 H, BETA, VE = 7200.0, 500.0, 7500.0
 
@@ -249,3 +256,18 @@ def test_a_utc_time_is_shown_to_the_nearest_second():
     assert format_utc("2008-04-19T08:31:29.960Z") == "2008-04-19 08:31:30"
     assert format_utc("2008-04-19T08:31:29.499Z") == "2008-04-19 08:31:29"
     assert format_utc("2008-04-19T23:59:59.500Z") == "2008-04-20 00:00:00"
+
+
+def test_a_utc_time_without_a_zone_is_utc_whatever_the_machines_zone(monkeypatch):
+    """A time written without a zone (a documented figure may be) is read as UTC, not as
+    the machine's local time (checked in a zone 5 hours from UTC)."""
+    import time
+
+    monkeypatch.setenv("TZ", "LOCAL+05")  # POSIX: 5 hours west of UTC, no zone database
+    time.tzset()
+    try:
+        assert format_utc("2008-04-19T08:31:29.960") == "2008-04-19 08:31:30"
+        assert parse_utc("2008-04-19T08:31:29") == parse_utc("2008-04-19T08:31:29Z")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
