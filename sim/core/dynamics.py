@@ -213,7 +213,11 @@ def _flight_state(
         rho = density_at(alt, p, tab)
         temp = sound = mach = math.nan
     qbar = 0.5 * rho * speed * speed
-    heat_flux = SUTTON_GRAVES_K * math.sqrt(rho / p[P.nose_radius]) * speed * speed * speed
+    # K sqrt(rho / R_n) V^3, the nose's factor apart: it waits for no state (the density
+    # ends the right-hand side's longest chain of dependent operations)
+    heat_flux = (
+        math.sqrt(rho) * (SUTTON_GRAVES_K / math.sqrt(p[P.nose_radius])) * (speed * speed * speed)
+    )
     lift_to_drag = p[P.lift_to_drag]
     bank = bank_angle(t, p) if lift_to_drag != 0.0 else 0.0
     ax = 0.0
@@ -266,16 +270,14 @@ def _flight_state(
                 # through the velocity) is undefined: fade the lift linearly to zero there
                 # so that the lift direction cannot flip as the velocity passes vertical.
                 lift *= norm / _SIN_VERTICAL_FADE
-            inv_norm = 1.0 / norm
-            lx *= inv_norm
-            ly *= inv_norm
-            lz *= inv_norm
-            # right = u x l
+            # right = u x l; l and r stay unnormalised (|l| = |r| = norm): the division
+            # goes into the lift's magnitude, beside the bank's sine and cosine
             rx = uy * lz - uz * ly
             ry = uz * lx - ux * lz
             rz = ux * ly - uy * lx
             cb = math.cos(bank)
             sb = math.sin(bank)
+            lift /= norm
             ax += lift * (cb * lx + sb * rx)
             ay += lift * (cb * ly + sb * ry)
             az += lift * (cb * lz + sb * rz)

@@ -112,46 +112,82 @@ def geodetic_to_ecef(lat: float, lon: float, alt: float) -> tuple[float, float, 
     )
 
 
+#: Constants of :func:`geodetic_height`.
+_A2 = WGS84_A * WGS84_A
+_B2 = WGS84_B * WGS84_B
+_U3 = WGS84_EP2 * WGS84_B * WGS84_A**3
+_V3 = WGS84_E2 * WGS84_A * WGS84_B**3
+_ONE_E2 = 1.0 - WGS84_E2
+
+
 @njit
 def geodetic_height(x: float, y: float, z: float) -> tuple[float, float, float]:
     """Sine and cosine of the geodetic latitude and the height above WGS-84 [m] of an
     ECEF point [m], without trigonometric functions (the hot path of the physics).
 
-    Bowring's iteration (Bowring 1976, *Survey Review* 23(181), 323-327) from the
-    parametric latitude, two iterations: 3e-9 m in height from 20 km below the surface
-    to 40,000 km (``tests/models/test_earth.py``), at a seventh of the cost of a closed
-    form; five square roots and three divisions. Positions deep inside the Earth
-    (rejected trial steps of an integrator) give finite values.
+    One iteration of Bowring's method (Bowring 1976, *Survey Review* 23(181), 323-327)
+    from the parametric latitude. The height is stationary in the latitude (it is the
+    distance along the normal), so one iteration leaves it within 4e-9 m from 20 km
+    below the surface to 2,000 km (2e-8 m at 40,000 km); the latitude is within 1.4e-11
+    rad at 100 km, 1.9e-10 rad at 400 km and 2.5e-9 rad at 2,000 km
+    (``tests/models/test_earth.py``). :func:`geodetic_position` iterates once more for
+    positions reported far above the atmosphere.
+
+    Written for a short chain of dependent operations, since every stage of an
+    integrator step waits for it: the parametric latitude's direction is kept unnormalised
+    as ``(q z, q p)`` scaled by ``q^2`` (``q = sqrt(a^2 z^2 + b^2 p^2)``), which spares a
+    division, the first square root runs beside ``p``'s, and the height, a ratio of
+    quantities of the same degree in the geodetic direction ``(u, v)``, is taken from
+    ``(u, v)`` before it is normalised, its two square roots side by side: two square
+    roots and one division deep where the textbook order is five and three (2.4 times
+    faster, chained).
     """
+    p2 = x * x + y * y
+    p = math.sqrt(p2)
+    q2 = _A2 * z * z + _B2 * p2
+    q3 = math.sqrt(q2) * q2
+    # the geodetic latitude's direction: (z + e'^2 b sin^3 beta, p - e^2 a cos^3 beta)
+    # with sin beta = a z / q and cos beta = b p / q, times q^3
+    u = q3 * z + _U3 * (z * z * z)
+    v = q3 * p - _V3 * (p * p2)
+    uu = u * u
+    vv = v * v
+    n = math.sqrt(uu + vv)
+    if n == 0.0:
+        # only on the equator's plane within e^2 a of the centre, deep inside the Earth
+        # where trial steps of an integrator can go: finite values, the equator's normal
+        return 0.0, 1.0, p - WGS84_A
+    r = 1.0 / n
+    # h = p cos(phi) + z sin(phi) - a sqrt(1 - e^2 sin^2(phi)), each term times n
+    h = (p * v + z * u - WGS84_A * math.sqrt(_ONE_E2 * uu + vv)) * r
+    return u * r, v * r, h
+
+
+@njit
+def geodetic_position(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """:func:`geodetic_height` to the rounding of the latitude at any height: a second
+    Bowring iteration, from the latitude of the first (within 3e-16 rad to 40,000 km)."""
+    sl, cl, h = geodetic_height(x, y, z)
     p = math.sqrt(x * x + y * y)
-    q = math.sqrt((z * WGS84_A) ** 2 + (p * WGS84_B) ** 2)
-    if q < 1e-9:  # the centre of the Earth
-        return 0.0, 1.0, -WGS84_B
-    r = 1.0 / q
-    s = z * WGS84_A * r  # parametric latitude
-    c = p * WGS84_B * r
-    # first iteration: the geodetic latitude's direction (u, v) gives the next parametric
-    # latitude at once, tan(beta) = (b / a) tan(phi), without normalising (u, v) first
+    # the parametric latitude of the first iteration's latitude: tan beta = (b/a) tan phi
+    r = 1.0 / math.sqrt((WGS84_B * sl) ** 2 + (WGS84_A * cl) ** 2)
+    s = WGS84_B * sl * r
+    c = WGS84_A * cl * r
     u = z + WGS84_EP2 * WGS84_B * s * s * s
     v = p - WGS84_E2 * WGS84_A * c * c * c
-    r = 1.0 / math.sqrt((WGS84_B * u) ** 2 + (WGS84_A * v) ** 2)
-    s = WGS84_B * u * r
-    c = WGS84_A * v * r
-    # second iteration: the geodetic latitude
-    u = z + WGS84_EP2 * WGS84_B * s * s * s
-    v = p - WGS84_E2 * WGS84_A * c * c * c
-    r = 1.0 / math.sqrt(u * u + v * v)
-    sl = u * r
-    cl = v * r
-    h = p * cl + z * sl - WGS84_A * math.sqrt(1.0 - WGS84_E2 * sl * sl)
-    return sl, cl, h
+    n = math.sqrt(u * u + v * v)
+    if n == 0.0:
+        return sl, cl, h
+    sl = u / n
+    cl = v / n
+    return sl, cl, p * cl + z * sl - WGS84_A * math.sqrt(1.0 - WGS84_E2 * sl * sl)
 
 
 @njit
 def ecef_to_geodetic(x: float, y: float, z: float) -> tuple[float, float, float]:
     """Geodetic latitude [rad], longitude [rad] and height [m] of an ECEF point [m]
-    (:func:`geodetic_height`)."""
-    sl, cl, h = geodetic_height(x, y, z)
+    (:func:`geodetic_position`)."""
+    sl, cl, h = geodetic_position(x, y, z)
     return math.atan2(sl, cl), math.atan2(y, x), h
 
 
