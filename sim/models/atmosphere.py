@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.models._jit import njit
+from sim.models._jit import inline_njit, njit
 from sim.models.constants import GAMMA_AIR, R_AIR, RHO0_STD
 from sim.models.ussa76 import ussa76, ussa76_density
 
@@ -117,7 +117,7 @@ def exponential_density(alt: float, rho0: float, scale_height: float) -> float:
     return rho0 * math.exp(min(-alt / scale_height, _MAX_EXPONENT))
 
 
-@njit
+@inline_njit
 def atmosphere_density(
     kind: int,
     alt: float,

@@ -70,7 +70,7 @@ import math
 
 import numpy as np
 
-from sim.models._jit import njit
+from sim.models._jit import inline_njit, njit
 
 # --- defining constants of the standard (NOAA-S/T 76-1562, Part 1, Tables 2 and 3) ---
 R_STAR = 8314.32  #: universal gas constant [J kmol^-1 K^-1]
@@ -259,7 +259,7 @@ def _pieces():
 _PIECE_BASES, _PIECE_INV_DZ, _PIECE_FIRST, _PIECE_RHO, _PIECE_SLOPE = _pieces()
 
 
-@njit
+@inline_njit
 def _layer_density_at(z: float) -> float:
     """The layer equations' density [kg m^-3] at geometric altitude z [m] from Z_PIECES to
     86 km: the cubic Hermite piece through the density and its slope at the ends of the
@@ -307,7 +307,7 @@ def kinetic_temperature_above_86km(alt_m: float) -> float:
     return _T_INF - (_T_INF - _T10) * math.exp(-_LAMBDA * xi)
 
 
-@njit
+@inline_njit
 def ussa76_density(alt_m: float) -> float:
     """The density [kg m^-3] of :func:`ussa76` alone, without its temperature and speed
     of sound: what the right-hand side of a phase that does not need the Mach number

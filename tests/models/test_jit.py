@@ -431,3 +431,74 @@ def test_a_call_typed_once_keeps_the_implementation_of_its_own_flags(tmp_path):
         "False",  # the package's function calls the fastmath one
         "False",
     ]
+
+
+def _large_function(decorator: str, name: str) -> str:
+    """A function too large for LLVM's cost model to inline (40 dependent lines)."""
+    lines = [f"\n@{decorator}\ndef {name}(x):", "    s = x"]
+    lines += [
+        f"    s = s * {1.0 + k / 97:.4f} + math.sqrt(abs(s - {k})) / (1.0 + {k + 1} * x)"
+        for k in range(40)
+    ]
+    return "\n".join([*lines, "    return s\n"])
+
+
+_INLINE_FUNCTIONS = (
+    "import math\n\nfrom sim.models._jit import inline_njit, njit\n"
+    + _large_function("njit", "plain")
+    + _large_function("inline_njit", "inlined")
+    + """
+
+@njit
+def calls_plain(x):
+    return plain(x) + plain(2.0 * x)
+
+
+@njit
+def calls_inlined(x):
+    return inlined(x) + inlined(2.0 * x)
+
+
+@njit
+def calls_inlined_later(x):
+    return inlined(x) - inlined(3.0 * x)
+"""
+)
+
+_INLINE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import functions as f
+
+
+def calls(caller, callee):
+    # references to the callee's code (a call, its definition), not to its environment
+    asm = caller.inspect_asm(caller.signatures[0])
+    lines = asm.splitlines()
+    return sum(f"{len(callee)}{callee}B" in line and "NumbaEnv" not in line for line in lines)
+
+
+if sys.argv[2] == "first":
+    out = {"same": f.calls_plain(0.3) == f.calls_inlined(0.3)}
+    out["plain"] = calls(f.calls_plain, "plain")
+    out["inlined"] = calls(f.calls_inlined, "inlined")
+else:  # a new caller, the callee's optimised code from the cache
+    f.calls_inlined_later(0.3)
+    out = {"hits": f.inlined._callee.stats.cache_hits.total()}
+    out["inlined"] = calls(f.calls_inlined_later, "inlined")
+print(json.dumps(out))
+"""
+
+
+def test_inline_njit_functions_are_inlined_into_their_callers_also_from_the_cache(tmp_path):
+    """LLVM leaves a large function as a call (the test's control), an inline_njit one
+    inlined into every caller, and a caller compiled in a later process, its callee's
+    optimised code taken from the cache, still inlines it (the attribute is kept in the
+    cached code)."""
+    (tmp_path / "functions.py").write_text(_INLINE_FUNCTIONS)
+    first = _run_with_modules(tmp_path, _INLINE.replace("sys.argv[2]", "'first'"))
+    assert first["same"]
+    assert first["plain"] >= 2  # the call and the definition
+    assert first["inlined"] == 0
+    later = _run_with_modules(tmp_path, _INLINE.replace("sys.argv[2]", "'later'"))
+    assert later == {"hits": 1, "inlined": 0}
