@@ -225,7 +225,11 @@ class _LazyLibrary(JITCodeLibrary):
     def add_ir_module(self, ir_module):
         if self.always_inline:
             for fn in ir_module.functions:
-                if not fn.is_declaration:
+                # not where numba asks for the contrary: with debug information
+                # (NUMBA_DEBUGINFO, NUMBA_ENABLE_PROFILING) the function itself, and the
+                # helper that unpacks the arguments of an exception raised with runtime
+                # values (LLVM refuses both attributes on one function)
+                if not fn.is_declaration and not {"noinline", "optnone"} & set(fn.attributes):
                     fn.attributes.add("alwaysinline")
         super().add_ir_module(ir_module)
 

@@ -154,8 +154,9 @@ def geodetic_height(x: float, y: float, z: float) -> tuple[float, float, float]:
     vv = v * v
     n = math.sqrt(uu + vv)
     if n == 0.0:
-        # only on the equator's plane within e^2 a of the centre, deep inside the Earth
-        # where trial steps of an integrator can go: finite values, the equator's normal
+        # on the equator's plane at the centre or at e^2 a from it (deep inside the Earth,
+        # where trial steps of an integrator can go; within e^2 a of the centre the
+        # iteration, like the textbook one, points the normal inward): finite values
         return 0.0, 1.0, p - WGS84_A
     r = 1.0 / n
     # h = p cos(phi) + z sin(phi) - a sqrt(1 - e^2 sin^2(phi)), each term times n
@@ -169,6 +170,8 @@ def geodetic_position(x: float, y: float, z: float) -> tuple[float, float, float
     Bowring iteration, from the latitude of the first (within 3e-16 rad to 40,000 km)."""
     sl, cl, h = geodetic_height(x, y, z)
     p = math.sqrt(x * x + y * y)
+    if p == 0.0 and z == 0.0:  # the centre: the pole's normal, the nearest surface point
+        return 0.0, 1.0, -WGS84_B
     # the parametric latitude of the first iteration's latitude: tan beta = (b/a) tan phi
     r = 1.0 / math.sqrt((WGS84_B * sl) ** 2 + (WGS84_A * cl) ** 2)
     s = WGS84_B * sl * r

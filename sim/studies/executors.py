@@ -106,6 +106,9 @@ def stop_pool(pool) -> None:
         process.terminate()
     for process in running:
         process.join(timeout=5.0)
+        if process.is_alive():  # the pool's shutdown joins its workers without a limit
+            process.kill()
+            process.join(timeout=5.0)
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     if writer is not None and running:
         writer.close()

@@ -85,6 +85,8 @@ def test_geodetic_height_finite_deep_inside_the_earth():
     for point in [(0.0, 0.0, 0.0), (WGS84_E2 * WGS84_A, 0.0, 0.0), (1e3, 0.0, 0.0)]:
         assert all(math.isfinite(v) for v in geodetic_height(*point))
         assert all(math.isfinite(v) for v in geodetic_position(*point))
+    # the centre reported as before: the pole's normal, the semi-minor axis below
+    assert ecef_to_geodetic(0.0, 0.0, 0.0) == (0.0, 0.0, -WGS84_B)
 
 
 def test_ellipsoid_axes():

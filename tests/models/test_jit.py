@@ -191,15 +191,16 @@ def test_machine_code_from_the_cache_is_run_without_loading_numbas_compiler():
     assert second == first
 
 
-def _run_with_modules(folder: Path, script: str) -> dict:
+def _run_with_modules(folder: Path, script: str, **env: str) -> dict:
     """The JSON a script prints, run in a fresh process that imports the modules written
-    to ``folder`` and caches compiled code in a fresh folder of it."""
+    to ``folder`` and caches compiled code in a fresh folder of it (``env``: more
+    environment variables)."""
     r = subprocess.run(
         [sys.executable, "-c", script, str(folder)],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=dict(os.environ, REENTRY_SIM_CACHE_DIR=str(folder / "cache")),
+        env=dict(os.environ, REENTRY_SIM_CACHE_DIR=str(folder / "cache"), **env),
         timeout=300,
     )
     assert r.returncode == 0, r.stderr
@@ -462,8 +463,61 @@ def calls_inlined(x):
 @njit
 def calls_inlined_later(x):
     return inlined(x) - inlined(3.0 * x)
+
+
+@inline_njit
+def checked(x):
+    if x < 0.0:
+        raise ValueError("negative", x)  # numba's helper for the runtime values: noinline
+    return math.sqrt(x)
+
+
+@njit
+def calls_checked(x):
+    return checked(x) + 1.0
+
+
+@njit
+def checked_plain(x):
+    if x < 0.0:
+        raise ValueError("negative", x)
+    return math.sqrt(x)
+
+
+@njit
+def calls_checked_plain(x):
+    return checked_plain(x) + 1.0
 """
 )
+
+_INLINE_DEBUG = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import functions as f
+
+out = {"inlined": f.calls_inlined(0.3) == f.calls_plain(0.3), "checked": f.calls_checked(4.0)}
+for name in ("calls_checked", "calls_checked_plain"):
+    try:
+        getattr(f, name)(-1.0)
+    except Exception as e:  # as the njit function raises it (its arguments or not)
+        out[name] = [type(e).__name__, *map(str, e.args)]
+print(json.dumps(out))
+"""
+
+
+def test_inline_njit_functions_compile_where_numba_asks_not_to_inline(tmp_path):
+    """numba marks a function noinline with debug information, and the helper of an
+    exception raised with runtime values always: LLVM refuses both attributes on one
+    function, so inline_njit leaves those alone (both failed to compile before)."""
+    (tmp_path / "functions.py").write_text(_INLINE_FUNCTIONS)
+    for folder, env in ((tmp_path / "plain", {}), (tmp_path / "debug", {"NUMBA_DEBUGINFO": "1"})):
+        folder.mkdir()
+        (folder / "functions.py").write_text(_INLINE_FUNCTIONS)
+        out = _run_with_modules(folder, _INLINE_DEBUG, **env)
+        assert out["inlined"] is True
+        assert out["checked"] == 3.0
+        assert out["calls_checked"] == out["calls_checked_plain"]
+
 
 _INLINE = """
 import json, sys
