@@ -308,6 +308,9 @@ class CampaignResult:
         Wall time of this call.
     stop : dict or None
         The stop rule's outcome (the statistic's interval when it stopped).
+    records : dict
+        The study records made of it (:func:`sim.studies.report.study_record`), kept so
+        that ``study.json`` and ``reentry sweep --json`` compute its statistics once.
     """
 
     table: dict
@@ -316,6 +319,7 @@ class CampaignResult:
     seconds: float = 0.0
     stop: dict | None = None
     executor: str = "serial"
+    records: dict = field(default_factory=dict, repr=False, compare=False)
 
     def dataframe(self):
         """The table as a pandas DataFrame (needs pandas)."""

@@ -375,3 +375,33 @@ def test_another_campaigns_checkpoints_are_not_removed_unasked(tmp_path):
     with pytest.raises(ScenarioError, match="'old' .5 runs; recorded by an earlier version"):
         Store(out, Campaign(study, samples=40), resume=False)
     Store(out, Campaign(study, samples=40), resume=False, overwrite=True)
+
+
+def test_the_study_record_is_made_once_for_study_json_and_the_command_line(tmp_path, monkeypatch):
+    """study.json and `reentry sweep --json` say the same of a campaign, its footprint's
+    statistics computed once; the record handed out is a copy; another campaign object's
+    record is made anew."""
+    from sim.studies import report
+
+    calls = []
+    footprint_block = report.footprint_block
+    monkeypatch.setattr(
+        report, "footprint_block", lambda *a, **k: calls.append(1) or footprint_block(*a, **k)
+    )
+    study = STUDIES / "montecarlo_ballistic.toml"
+    campaign = Campaign(study, samples=30)
+    out = tmp_path / "out"
+    result = run_campaign(campaign, out=out)
+    table = str(out / "runs.parquet")
+    record = report.study_record(campaign, result, table_path=table)
+    saved = json.loads((out / "study.json").read_text())
+    assert {k: v for k, v in saved.items() if k not in ("fingerprint", "settings")} == (
+        json.loads(json.dumps(record))
+    )
+    assert len(calls) == 1
+    record["footprint"]["mean_lat_deg"] = 0.0
+    again = report.study_record(campaign, result, table_path=table)
+    assert again["footprint"]["mean_lat_deg"] == saved["footprint"]["mean_lat_deg"] != 0.0
+    assert len(calls) == 1
+    report.study_record(Campaign(study, samples=30), result, table_path=table)
+    assert len(calls) == 2
