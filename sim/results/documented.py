@@ -155,17 +155,14 @@ def _figure(item, file, where) -> DocumentedFigure:
             raise DocumentedError(file, f"{where}.value.0", f"a latitude in -90..90, not {lat:g}")
         parsed: tuple = (lat, lon)
     elif kind == "utc":
-        texts = [v for v in value if isinstance(v, str)]
         try:
-            if len(texts) != len(value):
-                raise TypeError("not a string")
-            for t in texts:
-                parse_utc(t)
+            for v in value:
+                parse_utc(v)  # TypeError for what is not a string
         except (TypeError, ValueError):
             raise DocumentedError(
                 file, f"{where}.value", 'ISO 8601 UTC strings such as "2008-04-19T08:29:00Z"'
             ) from None
-        parsed = (texts[0], texts[-1])
+        parsed = (value[0], value[-1])
     else:
         if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
             raise DocumentedError(file, f"{where}.value", "numbers [low, high] or [value]")

@@ -271,3 +271,28 @@ def test_a_utc_time_without_a_zone_is_utc_whatever_the_machines_zone(monkeypatch
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['["2008-04-19T08:29:00Z", 8.5]', '["yesterday"]', "[true]", '["2008-04-19T08:29:00Z"]'],
+)
+def test_a_documented_time_is_iso_utc_text_or_the_files_error(tmp_path, value):
+    """A documented time of the shipped TMA-11 file, written otherwise: what is not an ISO
+    8601 text (a number, a word, a boolean) is the file's error naming its key; one time
+    is its own range."""
+    from sim.results.documented import DATA_FOLDER, DocumentedError, read_flight
+
+    text = (DATA_FOLDER / "soyuz_tma11.toml").read_text()
+    shipped = 'value = ["2008-04-19T08:29:00Z", "2008-04-19T08:30:00Z"]'
+    assert shipped in text
+    path = tmp_path / "flight.toml"
+    path.write_text(text.replace(shipped, f"value = {value}"))
+    if value == '["2008-04-19T08:29:00Z"]':
+        figures = read_flight(path)[2]["flown"]
+        (time,) = [f for f in figures if f.key == "landing_time"]
+        assert time.value == ("2008-04-19T08:29:00Z", "2008-04-19T08:29:00Z")
+        return
+    with pytest.raises(DocumentedError) as err:
+        read_flight(path)
+    assert err.value.key.endswith(".value") and "ISO 8601" in err.value.expected
